@@ -1,0 +1,50 @@
+/**
+ * Every error the engine lets out is an EngineError with a stable code. The UI, the CLI and the
+ * HTTP server show `message` to people and switch on `code`; nothing else leaks as a stack trace.
+ */
+export const ERROR_CODES = {
+  FILE_NOT_FOUND: 'the file does not exist',
+  FILE_UNREADABLE: 'the file exists but cannot be read',
+  FILE_EMPTY: 'the file is empty',
+  NOT_AN_IMAGE: 'the file is not an image this app can decode',
+  IMAGE_CORRUPT: 'the image is truncated or corrupt',
+  IMAGE_TOO_LARGE: 'the image is larger than the pixel limit',
+  UNSUPPORTED_FORMAT: 'the file format is not supported',
+  NO_FACE: 'no face was found',
+  MODEL_MISSING: 'a model file is missing',
+  MODEL_CHECKSUM: 'a model file does not match its checksum',
+  MODEL_FETCH_FAILED: 'a model could not be downloaded',
+  MODEL_INVALID: 'a model file could not be loaded',
+  PROVIDER_UNAVAILABLE: 'the requested execution provider is not available',
+  INVALID_ARGUMENT: 'an argument is out of range or malformed',
+  INTERNAL: 'an unexpected internal error',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class EngineError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EngineError';
+    this.code = code;
+    this.details = details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Record<string, unknown> } {
+    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+  }
+}
+
+export function isEngineError(e: unknown): e is EngineError {
+  return e instanceof EngineError;
+}
+
+/** Wraps anything thrown into an EngineError so doors never print raw stacks. */
+export function toEngineError(e: unknown): EngineError {
+  if (e instanceof EngineError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new EngineError('INTERNAL', message, undefined, { cause: e });
+}

@@ -1,0 +1,70 @@
+/**
+ * Every tunable of the engine, in one typed place, each with its default and the reason for it.
+ * Modules receive the slice they need; nothing reads thresholds from literals elsewhere.
+ */
+
+export type ProviderChoice = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
+
+export interface VisionSettings {
+  /** Execution provider. `auto` tries the platform's GPU provider, then falls back to CPU. */
+  provider: ProviderChoice;
+  /** Intra-op threads per ONNX session; 0 = physical cores (os.availableParallelism()). */
+  threads: number;
+  /** Decoded pixel limit. Refuses decompression bombs before any pixel is decoded. 200 MP covers medium-format cameras. */
+  maxPixels: number;
+  /**
+   * Longest side the image is decoded to for detection (shrink-on-load). 1600 px keeps a 25 px face of a
+   * 4000 px photo at >= 10 px, the smallest the tiled detector finds, while decoding 6x fewer pixels.
+   */
+  detectMaxSide: number;
+  /** Detector score floor before NMS (default pack). Below 0.6 the 320x240 model fires on textures. */
+  detectScoreThreshold: number;
+  /** YuNet score floor; its scores are calibrated differently (sqrt(cls*obj)). */
+  yunetScoreThreshold: number;
+  /** IoU above which two detections are the same face. */
+  nmsIou: number;
+  /** Tiles overlap by this fraction of a tile so a face on a seam is whole in one of them. */
+  tileOverlap: number;
+  /** Faces smaller than this (shorter box side, oriented pixels) are dropped. Cloud APIs' default is 0 / 20. */
+  minFaceSize: number;
+  /** At most this many faces per image, largest first (0 = no limit). IMM's limit is 100. */
+  maxFaces: number;
+  /**
+   * Quality control, as the cloud APIs: 0 none, 1 low, 2 normal, 3 high, 4 very high. Each level raises the
+   * quality floor a face needs to be returned (see QUALITY_FLOORS in quality.ts).
+   */
+  qualityControl: 0 | 1 | 2 | 3 | 4;
+  /** Try 90/180/270 rotations when an image without EXIF orientation yields no face. */
+  detectRotated: boolean;
+  /**
+   * Cosine similarity at or above which two faces are judged the same person. Measured on the fixtures:
+   * same-person pairs >= 0.43 (mostly), different-person <= ~0.35; 0.40 sits in the gap (see docs/thresholds.md).
+   */
+  sameFaceThreshold: number;
+}
+
+export const DEFAULT_VISION_SETTINGS: VisionSettings = {
+  provider: 'auto',
+  threads: 0,
+  maxPixels: 200_000_000,
+  detectMaxSide: 1600,
+  detectScoreThreshold: 0.7,
+  yunetScoreThreshold: 0.6,
+  nmsIou: 0.4,
+  tileOverlap: 0.25,
+  minFaceSize: 0,
+  maxFaces: 0,
+  qualityControl: 0,
+  detectRotated: true,
+  sameFaceThreshold: 0.4,
+};
+
+export interface Settings {
+  vision: VisionSettings;
+  /** Folder holding model files; defaults to resources/models in the app. */
+  modelsDir?: string;
+}
+
+export function visionSettings(overrides: Partial<VisionSettings> = {}): VisionSettings {
+  return { ...DEFAULT_VISION_SETTINGS, ...overrides };
+}
