@@ -17,8 +17,14 @@ export interface VisionSettings {
    * 4000 px photo at >= 10 px, the smallest the tiled detector finds, while decoding 6x fewer pixels.
    */
   detectMaxSide: number;
-  /** Detector score floor before NMS (default pack). Below 0.6 the 320x240 model fires on textures. */
+  /** Default-pack detector score floor. Real faces score >= 0.91 on the fixtures; clothing and hair textures 0.72-0.87. */
   detectScoreThreshold: number;
+  /**
+   * Default-pack detector: a small box scoring at least this one level up makes the finest tiles around it
+   * run; 0 runs every finest tile. Measured on groups/: recall unchanged from 0 up to 0.7, windows 427 -> ~260;
+   * 0.3 keeps a wide margin. See faceplugin-detector.ts.
+   */
+  detectCascadeScore: number;
   /** YuNet score floor; its scores are calibrated differently (sqrt(cls*obj)). */
   yunetScoreThreshold: number;
   /** IoU above which two detections are the same face. */
@@ -37,10 +43,13 @@ export interface VisionSettings {
   /** Try 90/180/270 rotations when an image without EXIF orientation yields no face. */
   detectRotated: boolean;
   /**
-   * Cosine similarity at or above which two faces are judged the same person. Measured on the fixtures:
-   * same-person pairs >= 0.43 (mostly), different-person <= ~0.35; 0.40 sits in the gap (see docs/thresholds.md).
+   * Cosine similarity at or above which two faces are judged the same person. Measured on the 54 people/
+   * fixture photos (1431 pairs): same-person >= 0.366, different-person <= 0.277 with the default pack;
+   * 0.410 / 0.279 with YuNet boxes. 0.32 sits in both gaps (docs/thresholds.md).
    */
   sameFaceThreshold: number;
+  /** Average each embedding with its mirror image's. Measured: no wider same/different gap on the fixtures, twice the embed time; off. */
+  embedFlip: boolean;
 }
 
 export const DEFAULT_VISION_SETTINGS: VisionSettings = {
@@ -48,7 +57,8 @@ export const DEFAULT_VISION_SETTINGS: VisionSettings = {
   threads: 0,
   maxPixels: 200_000_000,
   detectMaxSide: 1600,
-  detectScoreThreshold: 0.7,
+  detectScoreThreshold: 0.9,
+  detectCascadeScore: 0.3,
   yunetScoreThreshold: 0.6,
   nmsIou: 0.4,
   tileOverlap: 0.25,
@@ -56,7 +66,8 @@ export const DEFAULT_VISION_SETTINGS: VisionSettings = {
   maxFaces: 0,
   qualityControl: 0,
   detectRotated: true,
-  sameFaceThreshold: 0.4,
+  sameFaceThreshold: 0.32,
+  embedFlip: false,
 };
 
 export interface Settings {

@@ -1,0 +1,127 @@
+/**
+ * The engine facade: one method per API operation, inputs validated against the contract. The CLI,
+ * the HTTP server and the Electron utility process are thin doors onto this class.
+ */
+import { EngineError } from './errors';
+import { visionSettings } from './settings';
+import type { VisionSettings } from './settings';
+import { CompareRequestSchema, DetectRequestSchema } from '../contract/vision';
+import type { CompareRequest, CompareResult, DetectRequest, DetectResult, FaceDto, VisionStatus } from '../contract/vision';
+import { FacePipeline } from './vision/pipeline';
+import type { Face } from './vision/face-analyzer';
+import { cosine } from './vision/embedder';
+import { defaultModelsDir, loadManifest } from './vision/models/manifest';
+import { ensureDefaultPack, resolveModelPaths } from './vision/models/model-store';
+import type { DetectorChoice, Logger, ResolvedModels } from './vision/models/model-store';
+import type { z } from 'zod';
+
+export interface EngineOptions {
+  vision?: Partial<VisionSettings>;
+  modelsDir?: string;
+  /** Which detector serves: `auto` picks YuNet when installed. */
+  detector?: DetectorChoice;
+  /** Fetch the default model pack when it is missing (first use). Default true. */
+  fetchModels?: boolean;
+  log?: Logger;
+}
+
+export class Engine {
+  private constructor(
+    readonly settings: VisionSettings,
+    private readonly pipeline: FacePipeline,
+    private readonly models: ResolvedModels,
+    private readonly modelsDir: string,
+  ) {}
+
+  static async open(opts: EngineOptions = {}): Promise<Engine> {
+    const settings = visionSettings(opts.vision);
+    const modelsDir = opts.modelsDir ?? defaultModelsDir();
+    const manifest = await loadManifest();
+    if (opts.fetchModels !== false) await ensureDefaultPack({ modelsDir, manifest, ...(opts.log ? { log: opts.log } : {}) });
+    const models = await resolveModelPaths({ modelsDir, manifest, detector: opts.detector ?? 'auto' });
+    for (const w of models.warnings) opts.log?.(w);
+    const ref = (m: { entry: { id: string }; path: string }) => ({ id: m.entry.id, path: m.path });
+    const pipeline = await FacePipeline.create(
+      { detector: ref(models.detector), landmarks: ref(models.landmarks), embedder: ref(models.embedder) },
+      settings,
+    );
+    if (pipeline.provider.fallbackReason) opts.log?.(`using CPU: ${pipeline.provider.fallbackReason}`);
+    return new Engine(settings, pipeline, models, modelsDir);
+  }
+
+  visionStatus(): VisionStatus {
+    const p = this.pipeline.provider;
+    return {
+      provider: { requested: p.requested, active: p.active, ...(p.fallbackReason ? { fallbackReason: p.fallbackReason } : {}) },
+      detector: this.models.detector.entry.id,
+      landmarks: this.models.landmarks.entry.id,
+      embedder: this.models.embedder.entry.id,
+      modelsDir: this.modelsDir,
+    };
+  }
+
+  async detect(request: DetectRequest): Promise<DetectResult> {
+    const req = parse(DetectRequestSchema, request);
+    const r = await this.pipeline.analyze(req.path, req.options ?? {});
+    return { path: req.path, image: r.image, faces: r.faces.map(toDto), timingsMs: r.timings };
+  }
+
+  /** Similarity of the largest face of each image, and the same/different call at the default threshold. */
+  async compare(request: CompareRequest): Promise<CompareResult> {
+    const req = parse(CompareRequestSchema, request);
+    const [a, b] = await Promise.all([this.largestFace(req.a), this.largestFace(req.b)]);
+    const similarity = cosine(a.embedding, b.embedding);
+    const threshold = this.settings.sameFaceThreshold;
+    return { similarity, threshold, samePerson: similarity >= threshold, faceA: toDto(a), faceB: toDto(b) };
+  }
+
+  /** Raw faces with embeddings, for engine-internal callers (indexing, search). */
+  async analyze(path: string | Buffer): Promise<Face[]> {
+    return (await this.pipeline.analyze(path)).faces;
+  }
+
+  /** Many photos in order, decoding ahead while the models run; per-photo errors are yielded, not thrown. */
+  analyzeMany(paths: Iterable<string>): ReturnType<FacePipeline['analyzeMany']> {
+    return this.pipeline.analyzeMany(paths);
+  }
+
+  private async largestFace(path: string): Promise<Face> {
+    const { faces } = await this.pipeline.analyze(path, { maxFaces: 1 });
+    const face = faces[0];
+    if (!face) throw new EngineError('NO_FACE', `No face was found in ${path}`, { path });
+    return face;
+  }
+
+  close(): Promise<void> {
+    return this.pipeline.close();
+  }
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new EngineError('INVALID_ARGUMENT', `${issue?.path.join('.') || 'request'}: ${issue?.message ?? 'invalid'}`, {
+      issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  return r.data;
+}
+
+function round(v: number, d = 2): number {
+  const f = 10 ** d;
+  return Math.round(v * f) / f;
+}
+
+function toDto(f: Face): FaceDto {
+  return {
+    box: { x: round(f.box.x, 1), y: round(f.box.y, 1), width: round(f.box.width, 1), height: round(f.box.height, 1) },
+    score: round(f.score, 4),
+    quality: round(f.quality, 3),
+    qualityParts: { size: round(f.qualityParts.size, 3), sharpness: round(f.qualityParts.sharpness, 3), frontalness: round(f.qualityParts.frontalness, 3) },
+    landmarks: f.landmarks.map(([x, y]) => [round(x, 1), round(y, 1)] as [number, number]),
+    rotation: f.rotation,
+    detectorId: f.detectorId,
+    modelId: f.modelId,
+  };
+}
