@@ -1,10 +1,18 @@
 import js from '@eslint/js';
+import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'out/', 'dist/', 'release/', 'coverage/', 'resources/models/', 'test-artifacts/'] },
+  { ignores: ['node_modules/', 'out/', 'dist/', 'release/', 'coverage/', 'resources/models/', 'test-artifacts/', '.tmp/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  ...pluginVue.configs['flat/recommended'],
+  {
+    files: ['**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'], sourceType: 'module' } },
+    // vue-tsc (npm run typecheck) resolves identifiers in .vue files, browser globals included.
+    rules: { 'no-undef': 'off' },
+  },
   {
     languageOptions: {
       globals: {
@@ -24,5 +32,18 @@ export default tseslint.config(
     // The engine is plain Node: it must never reach for Electron.
     files: ['src-main/engine/**/*.ts', 'src-main/contract/**/*.ts', 'src-main/cli/**/*.ts', 'src-main/server/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },
+  },
+  {
+    // The renderer is a web page: it reaches the app only through src-renderer/api/client.ts.
+    files: ['src-renderer/**/*.ts', 'src-renderer/**/*.vue'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['electron'],
+        patterns: [
+          { group: ['node:*'], message: 'The renderer has no Node; ask the app through the API client.' },
+          { group: ['**/src-main/engine/**', '**/src-main/electron/**'], message: 'Use the API client; only src-main/contract is shared.' },
+        ],
+      }],
+    },
   },
 );

@@ -1,0 +1,39 @@
+/**
+ * The renderer's Content Security Policy, in one place: main sends it as a response header, and
+ * `src-renderer/index.html` carries the same policy as a <meta> (a unit test keeps the two equal),
+ * because pages loaded from file:// get no response headers for main to add it to.
+ *
+ * No electron import: the build config and the tests read this module too.
+ */
+
+/** Scheme the thumbnail/media protocol registers; allowed for images and media only. */
+export const MEDIA_SCHEME = 'face-media';
+
+export interface CspOptions {
+  /**
+   * Vite's dev server injects component styles as <style> elements and keeps a websocket for hot
+   * reload; the production build emits CSS files and needs neither.
+   */
+  dev?: boolean;
+  /** `meta` drops the directives browsers ignore (and warn about) in a <meta> policy. */
+  delivery?: 'header' | 'meta';
+}
+
+export function contentSecurityPolicy({ dev = false, delivery = 'header' }: CspOptions = {}): string {
+  const directives: Array<[string, string[]]> = [
+    ['default-src', ["'self'"]],
+    ['script-src', ["'self'"]],
+    ['style-src', dev ? ["'self'", "'unsafe-inline'"] : ["'self'"]],
+    ['img-src', ["'self'", 'data:', `${MEDIA_SCHEME}:`]],
+    ['media-src', ["'self'", `${MEDIA_SCHEME}:`]],
+    ['font-src', ["'self'"]],
+    ['connect-src', dev ? ["'self'", 'ws://localhost:*', 'ws://127.0.0.1:*'] : ["'self'"]],
+    ['worker-src', ["'self'"]],
+    ['object-src', ["'none'"]],
+    ['frame-src', ["'none'"]],
+    ['base-uri', ["'none'"]],
+    ['form-action', ["'none'"]],
+  ];
+  if (delivery === 'header') directives.push(['frame-ancestors', ["'none'"]]);
+  return directives.map(([name, sources]) => `${name} ${sources.join(' ')}`).join('; ');
+}
