@@ -39,7 +39,11 @@ export default defineConfig(({ command }) => ({
       outDir: fromRoot('out/main'),
       rollupOptions: {
         // `index` → out/main/index.js, package.json "main". ESM, as package.json is "type": "module".
-        input: { index: fromRoot('src-main/electron/main.ts') },
+        // Worker threads are separate entries: the engine starts them from files next to index.js.
+        input: {
+          index: fromRoot('src-main/electron/main.ts'),
+          'analyzer-worker': fromRoot('src-main/engine/vision/analyzer-worker.ts'),
+        },
       },
     },
   },

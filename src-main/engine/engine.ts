@@ -20,6 +20,8 @@ export interface EngineOptions {
   modelsDir?: string;
   /** Which detector serves: `auto` picks YuNet when installed. */
   detector?: DetectorChoice;
+  /** Analyzers on the calling thread instead of worker threads (benchmarks measuring pure inference). */
+  inProcess?: boolean;
   /** Fetch the default model pack when it is missing (first use). Default true. */
   fetchModels?: boolean;
   log?: Logger;
@@ -44,6 +46,7 @@ export class Engine {
     const pipeline = await FacePipeline.create(
       { detector: ref(models.detector), landmarks: ref(models.landmarks), embedder: ref(models.embedder) },
       settings,
+      { inProcess: opts.inProcess ?? false },
     );
     if (pipeline.provider.fallbackReason) opts.log?.(`using CPU: ${pipeline.provider.fallbackReason}`);
     return new Engine(settings, pipeline, models, modelsDir);
@@ -73,6 +76,11 @@ export class Engine {
     const similarity = cosine(a.embedding, b.embedding);
     const threshold = this.settings.sameFaceThreshold;
     return { similarity, threshold, samePerson: similarity >= threshold, faceA: toDto(a), faceB: toDto(b) };
+  }
+
+  /** Analyzers working in parallel (see poolShape). */
+  get poolSize(): number {
+    return this.pipeline.poolSize;
   }
 
   /** Raw faces with embeddings, for engine-internal callers (indexing, search). */
