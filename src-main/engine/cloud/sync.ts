@@ -1,0 +1,509 @@
+/**
+ * The sync flows, as cancelable engine functions that report progress:
+ *
+ *   push:   local files -> OSS (skipping objects whose stored content hash matches) -> index into the
+ *           IMM dataset -> wait until indexed -> CreateFigureClusteringTask -> poll GetTask -> pull
+ *   pull:   QueryFigureClusters (paged) + the member files of each cluster (SimpleQuery)
+ *   search: CreateFacesSearchingTask and/or ICE SearchMediaByFace for one face image
+ *
+ * Every network step takes the AbortSignal; a cancelled flow throws CLOUD_CANCELLED and leaves
+ * whatever finished in place (uploaded objects stay; the next push skips them by hash).
+ */
+import { randomUUID } from 'node:crypto';
+import { basename, extname, isAbsolute, relative, sep } from 'node:path';
+import type {
+  CloudCluster,
+  CloudProgress,
+  CloudSearchResult,
+  CloudTask,
+  ClipSearchResult,
+  LocalMedia,
+  PushResult,
+  UploadOutcome,
+} from '../../contract/cloud';
+import { CloudError, isCloudError, throwIfAborted } from './cloud-error';
+import type { CloudSettings } from './cloud-settings';
+import { digestFile } from './file-digest';
+import { sleep } from './http';
+import type { IceClient } from './ice-client';
+import { IMM_TASK_TYPES } from './imm-client';
+import type { ImmClient, ImmFigureCluster, ImmInputFile, ImmTaskInfo } from './imm-client';
+import type { OssClient } from './oss-client';
+import { formatOssUri, parseOssUri } from './oss-client';
+
+/** The object metadata key holding the file's sha256 (sent as x-oss-meta-content-sha256). */
+export const CONTENT_HASH_META = 'content-sha256';
+
+/** Reserved FigureClusterId values that are not clusters (IMM Figure model). */
+const NOT_A_CLUSTER = new Set(['figure-cluster-id-independent', 'figure-cluster-id-unavailable', '']);
+
+export interface SyncTarget {
+  region: string;
+  projectName: string;
+  datasetName: string;
+  bucket: string;
+  /** "" or ending in "/". */
+  prefix: string;
+  iceSearchLibName?: string;
+  iceNamespace?: string;
+}
+
+export interface SyncContext {
+  target: SyncTarget;
+  imm: ImmClient;
+  ice: IceClient;
+  oss: OssClient;
+  settings: CloudSettings;
+}
+
+export interface FlowOptions {
+  onProgress?: (p: CloudProgress) => void;
+  signal?: AbortSignal;
+}
+
+const VIDEO_EXT = new Set(['.mp4', '.mov', '.m4v', '.avi', '.mkv', '.webm', '.3gp', '.mts', '.m2ts', '.wmv']);
+const CONTENT_TYPES: Record<string, string> = {
+  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp', '.gif': 'image/gif', '.bmp': 'image/bmp',
+  '.tif': 'image/tiff', '.tiff': 'image/tiff', '.heic': 'image/heic', '.heif': 'image/heif', '.avif': 'image/avif',
+  '.mp4': 'video/mp4', '.mov': 'video/quicktime', '.m4v': 'video/x-m4v', '.webm': 'video/webm', '.mkv': 'video/x-matroska', '.avi': 'video/x-msvideo',
+};
+
+function mediaTypeOf(m: LocalMedia): 'image' | 'video' {
+  return m.mediaType ?? (VIDEO_EXT.has(extname(m.path).toLowerCase()) ? 'video' : 'image');
+}
+
+/**
+ * The object key for a local file: prefix + explicit key, or + the path relative to `root`, or
+ * (no root) + "<first 16 hex of the hash>-<file name>" so two files called IMG_0001.JPG in
+ * different folders cannot overwrite each other.
+ */
+export function objectKeyFor(m: LocalMedia, prefix: string, root?: string): string {
+  let rel: string;
+  if (m.key) rel = m.key;
+  else if (root) {
+    const r = relative(root, m.path);
+    if (!r || r.startsWith('..') || isAbsolute(r)) throw new CloudError('CLOUD_SERVICE', `${m.path} is not inside ${root}.`, { service: 'local' });
+    rel = r.split(sep).join('/');
+  } else rel = `${m.contentHash.slice(0, 16)}-${basename(m.path)}`;
+  rel = rel.replace(/\\/g, '/').replace(/^\/+/, '');
+  if (rel.split('/').some((s) => s === '..' || s === '.')) throw new CloudError('CLOUD_SERVICE', `Object key "${rel}" may not contain "." or ".." segments.`, { service: 'local' });
+  return `${prefix}${rel}`;
+}
+
+function report(opts: FlowOptions, p: CloudProgress): void {
+  try {
+    opts.onProgress?.(p);
+  } catch {
+    // A throwing progress listener must not break the sync.
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; stops scheduling once one fails or the signal aborts. */
+async function pool<T>(items: readonly T[], limit: number, signal: AbortSignal | undefined, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed: unknown;
+  const worker = async (): Promise<void> => {
+    while (failed === undefined && next < items.length) {
+      if (signal?.aborted) return;
+      const i = next++;
+      try {
+        await fn(items[i] as T, i);
+      } catch (e) {
+        if (failed === undefined) failed = e;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  // A read stream or fetch aborted by the signal fails with a plain AbortError; report it as cancel.
+  throwIfAborted(signal);
+  if (failed !== undefined) throw failed;
+}
+
+export function toCloudTask(t: ImmTaskInfo & { TaskId?: string }, fallbackId = ''): CloudTask {
+  return {
+    taskId: t.TaskId ?? fallbackId,
+    ...(t.TaskType ? { taskType: t.TaskType } : {}),
+    status: t.Status ?? 'Unknown',
+    ...(t.Code ? { code: t.Code } : {}),
+    ...(t.Message ? { message: t.Message } : {}),
+    ...(typeof t.Progress === 'number' ? { progress: t.Progress } : {}),
+    ...(t.StartTime ? { startTime: t.StartTime } : {}),
+    ...(t.EndTime ? { endTime: t.EndTime } : {}),
+  };
+}
+
+/**
+ * Polls GetTask with growing waits until the task leaves Running. A Failed task becomes a
+ * CLOUD_TASK_FAILED error carrying the task's Code and Message; running past taskTimeoutMs becomes
+ * CLOUD_TIMEOUT (the task itself goes on in the cloud).
+ */
+export async function waitForTask(ctx: SyncContext, taskType: string, taskId: string, opts: FlowOptions & { phase?: CloudProgress['phase'] } = {}): Promise<CloudTask> {
+  const { settings, target } = ctx;
+  const started = Date.now();
+  let wait = settings.pollInitialMs;
+  for (let polls = 1; ; polls++) {
+    throwIfAborted(opts.signal, 'GetTask');
+    const t = await ctx.imm.getTask({ ProjectName: target.projectName, TaskType: taskType, TaskId: taskId }, opts.signal ? { signal: opts.signal } : {});
+    const task = toCloudTask(t, taskId);
+    report(opts, { phase: opts.phase ?? 'poll', done: task.status === 'Running' ? 0 : 1, total: 1, message: `${taskType} ${task.status}` });
+    if (task.status === 'Succeeded') return task;
+    if (task.status === 'Failed') {
+      throw new CloudError('CLOUD_TASK_FAILED', `The cloud ${taskType} task failed: ${task.code ?? 'unknown error'}${task.message ? `: ${task.message.replace(/\.+$/, '')}` : ''}.`, {
+        service: 'imm',
+        operation: 'GetTask',
+        ...(task.code ? { serviceCode: task.code } : {}),
+        ...(task.message ? { serviceMessage: task.message } : {}),
+        ...(t.RequestId ? { requestId: t.RequestId } : {}),
+      });
+    }
+    if (Date.now() - started + wait > settings.taskTimeoutMs) {
+      throw new CloudError('CLOUD_TIMEOUT', `The cloud ${taskType} task ${taskId} is still running after ${Math.round((Date.now() - started) / 1000)} s; check it later under tasks.`, { service: 'imm', operation: 'GetTask', attempts: polls });
+    }
+    await sleep(wait, opts.signal, 'GetTask');
+    wait = Math.min(settings.pollMaxMs, Math.round(wait * settings.pollFactor));
+  }
+}
+
+interface IndexedFile {
+  uri: string;
+  customId?: string;
+  clusterIds: string[];
+}
+
+/** Every indexed file under the sync prefix, with its CustomId and the clusters its faces are in. */
+export async function scanIndexedFiles(ctx: SyncContext, opts: FlowOptions = {}): Promise<IndexedFile[]> {
+  const { target, settings } = ctx;
+  const out: IndexedFile[] = [];
+  let token: string | undefined;
+  do {
+    throwIfAborted(opts.signal, 'SimpleQuery');
+    const page = await ctx.imm.simpleQuery(
+      {
+        ProjectName: target.projectName,
+        DatasetName: target.datasetName,
+        Query: { Field: 'URI', Operation: 'prefix', Value: formatOssUri(target.bucket, target.prefix) },
+        MaxResults: settings.pageSize,
+        WithFields: ['URI', 'CustomId', 'Figures'],
+        WithoutTotalHits: true,
+        ...(token ? { NextToken: token } : {}),
+      },
+      opts.signal ? { signal: opts.signal } : {},
+    );
+    for (const f of page.Files ?? []) {
+      if (!f.URI) continue;
+      const clusterIds = [...new Set((f.Figures ?? []).map((g) => g.FigureClusterId ?? '').filter((id) => !NOT_A_CLUSTER.has(id)))];
+      out.push({ uri: f.URI, ...(f.CustomId ? { customId: f.CustomId } : {}), clusterIds });
+    }
+    token = page.NextToken || undefined;
+  } while (token);
+  return out;
+}
+
+function toCloudCluster(c: ImmFigureCluster, members: IndexedFile[]): CloudCluster {
+  const hashRe = /^[0-9a-f]{64}$/;
+  return {
+    id: c.ObjectId ?? '',
+    ...(c.Name ? { name: c.Name } : {}),
+    ...(typeof c.FaceCount === 'number' ? { faceCount: c.FaceCount } : {}),
+    ...(typeof c.ImageCount === 'number' ? { imageCount: c.ImageCount } : {}),
+    ...(typeof c.VideoCount === 'number' ? { videoCount: c.VideoCount } : {}),
+    ...(c.Gender ? { gender: c.Gender } : {}),
+    ...(typeof c.AverageAge === 'number' ? { averageAge: c.AverageAge } : {}),
+    ...(c.Cover?.URI ? { coverUri: c.Cover.URI } : {}),
+    ...(c.CreateTime ? { createTime: c.CreateTime } : {}),
+    ...(c.UpdateTime ? { updateTime: c.UpdateTime } : {}),
+    media: members.map((m) => ({ uri: m.uri, ...(m.customId && hashRe.test(m.customId) ? { contentHash: m.customId } : {}) })),
+  };
+}
+
+/** All figure clusters of the dataset (QueryFigureClusters, paged) with their member files under the prefix. */
+export async function pullClusters(ctx: SyncContext, opts: FlowOptions = {}): Promise<CloudCluster[]> {
+  const { target, settings } = ctx;
+  const raw: ImmFigureCluster[] = [];
+  let token: string | undefined;
+  do {
+    throwIfAborted(opts.signal, 'QueryFigureClusters');
+    const page = await ctx.imm.queryFigureClusters(
+      { ProjectName: target.projectName, DatasetName: target.datasetName, MaxResults: settings.pageSize, Sort: 'ImageCount', Order: 'desc', ...(token ? { NextToken: token } : {}) },
+      opts.signal ? { signal: opts.signal } : {},
+    );
+    raw.push(...(page.FigureClusters ?? []));
+    report(opts, { phase: 'pull', done: raw.length, total: page.TotalCount ?? raw.length, message: 'clusters' });
+    token = page.NextToken || undefined;
+  } while (token);
+
+  const files = await scanIndexedFiles(ctx, opts);
+  const byCluster = new Map<string, IndexedFile[]>();
+  for (const f of files) for (const id of f.clusterIds) byCluster.set(id, [...(byCluster.get(id) ?? []), f]);
+  return raw.filter((c) => c.ObjectId).map((c) => toCloudCluster(c, byCluster.get(c.ObjectId ?? '') ?? []));
+}
+
+/** How many files under the prefix the index shows now: one SimpleQuery with TotalHits, not a scan. */
+async function countIndexed(ctx: SyncContext, opts: FlowOptions): Promise<number> {
+  const { target } = ctx;
+  const r = await ctx.imm.simpleQuery(
+    {
+      ProjectName: target.projectName,
+      DatasetName: target.datasetName,
+      Query: { Field: 'URI', Operation: 'prefix', Value: formatOssUri(target.bucket, target.prefix) },
+      MaxResults: 1,
+      WithFields: ['URI'],
+      WithoutTotalHits: false,
+    },
+    opts.signal ? { signal: opts.signal } : {},
+  );
+  return r.TotalHits ?? r.Files?.length ?? 0;
+}
+
+export interface PushOptions extends FlowOptions {
+  root?: string;
+  skipClustering?: boolean;
+}
+
+export async function push(ctx: SyncContext, media: readonly LocalMedia[], opts: PushOptions = {}): Promise<PushResult> {
+  const { target, settings } = ctx;
+  const { signal } = opts;
+  const warnings: string[] = [];
+  const planned = media.map((m) => ({ m, key: objectKeyFor(m, target.prefix, opts.root) }));
+  const byKey = new Map<string, string>();
+  for (const { m, key } of planned) {
+    const other = byKey.get(key);
+    if (other && other !== m.contentHash) throw new CloudError('CLOUD_SERVICE', `Two different files map to the same object key "${key}".`, { service: 'local' });
+    byKey.set(key, m.contentHash);
+  }
+
+  // 1. What is already there (one listing instead of a HEAD per file for keys that do not exist).
+  report(opts, { phase: 'list', done: 0, total: 1, message: formatOssUri(target.bucket, target.prefix) });
+  const existing = new Set((await ctx.oss.listAll({ bucket: target.bucket, prefix: target.prefix }, signal ? { signal } : {})).map((o) => o.key));
+  report(opts, { phase: 'list', done: 1, total: 1, message: `${existing.size} objects` });
+
+  // 2. Upload what changed.
+  const outcomes: Array<UploadOutcome | undefined> = new Array(planned.length);
+  let done = 0;
+  let uploaded = 0;
+  let skipped = 0;
+  report(opts, { phase: 'upload', done: 0, total: planned.length });
+  await pool(planned, settings.uploadConcurrency, signal, async ({ m, key }, i) => {
+    const uri = formatOssUri(target.bucket, key);
+    let status: UploadOutcome['status'] = 'uploaded';
+    let hash = m.contentHash;
+    if (existing.has(key)) {
+      const head = await ctx.oss.headObject({ bucket: target.bucket, key }, signal ? { signal } : {});
+      if (head.exists && head.meta[CONTENT_HASH_META] === m.contentHash) status = 'skipped';
+    }
+    if (status === 'uploaded') {
+      let d: Awaited<ReturnType<typeof digestFile>>;
+      try {
+        d = await digestFile(m.path, signal);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ENOENT' && code !== 'EACCES' && code !== 'EISDIR') throw e;
+        // Deleted or unreadable since the library scanned it: leave it out, do not fail the push.
+        warnings.push(`${m.path} could not be read (${code}); not uploaded.`);
+        report(opts, { phase: 'upload', done: ++done, total: planned.length, message: basename(m.path) });
+        return;
+      }
+      if (d.sha256Hex !== m.contentHash) {
+        // The library's record is older than the file; upload what is on disk and say so.
+        warnings.push(`${m.path} changed since it was indexed locally; uploaded its current content.`);
+        hash = d.sha256Hex;
+      }
+      const ext = extname(m.path).toLowerCase();
+      await ctx.oss.putObject(
+        {
+          bucket: target.bucket,
+          key,
+          body: { path: m.path, size: d.size },
+          contentMd5: d.md5Base64,
+          contentType: CONTENT_TYPES[ext] ?? 'application/octet-stream',
+          meta: { [CONTENT_HASH_META]: hash },
+        },
+        signal ? { signal } : {},
+      );
+      uploaded++;
+    } else skipped++;
+    outcomes[i] = { path: m.path, uri, contentHash: hash, status };
+    report(opts, { phase: 'upload', done: ++done, total: planned.length, message: basename(m.path) });
+  });
+
+  const mapping = outcomes.filter((u): u is UploadOutcome => !!u);
+  const mediaByPath = new Map(planned.map((p) => [p.m.path, p.m]));
+
+  // 3. Index what the dataset does not hold yet (resumable: a cancelled push left some unindexed).
+  throwIfAborted(signal);
+  report(opts, { phase: 'index', done: 0, total: mapping.length, message: 'checking the dataset' });
+  const indexedBefore = new Map((await scanIndexedFiles(ctx, opts)).map((f) => [f.uri, f.customId]));
+  const toIndex = mapping.filter((u) => indexedBefore.get(u.uri) !== u.contentHash);
+  let indexed = 0;
+  for (let i = 0; i < toIndex.length; i += settings.indexBatchSize) {
+    throwIfAborted(signal, 'BatchIndexFileMeta');
+    const batch = toIndex.slice(i, i + settings.indexBatchSize);
+    const files: ImmInputFile[] = batch.map((u) => {
+      const m = mediaByPath.get(u.path);
+      return { URI: u.uri, CustomId: u.contentHash, MediaType: m ? mediaTypeOf(m) : 'image' };
+    });
+    await ctx.imm.batchIndexFileMeta({ ProjectName: target.projectName, DatasetName: target.datasetName, Files: files }, signal ? { signal } : {});
+    indexed += batch.length;
+    report(opts, { phase: 'index', done: indexed, total: toIndex.length });
+  }
+
+  // 4. Wait until the index shows them, so the clustering task covers this push. Counting is one
+  //    call per poll; a re-indexed file whose URI was already there does not change the count, so
+  //    only new URIs are waited for.
+  const expected = new Set([...indexedBefore.keys(), ...toIndex.map((u) => u.uri)]).size;
+  const newUris = expected - indexedBefore.size;
+  if (newUris > 0) {
+    const started = Date.now();
+    let wait = settings.pollInitialMs;
+    for (;;) {
+      const n = await countIndexed(ctx, opts);
+      const seen = Math.max(0, Math.min(newUris, n - indexedBefore.size));
+      report(opts, { phase: 'wait-index', done: seen, total: newUris });
+      if (n >= expected) break;
+      if (Date.now() - started + wait > settings.indexWaitTimeoutMs) {
+        warnings.push(`Only ${seen} of ${newUris} new files were indexed after ${Math.round((Date.now() - started) / 1000)} s; clustering what is there.`);
+        break;
+      }
+      await sleep(wait, signal, 'SimpleQuery');
+      wait = Math.min(settings.pollMaxMs, Math.round(wait * settings.pollFactor));
+    }
+  }
+
+  if (opts.skipClustering) return { uploaded, skipped, indexed, clusters: [], mapping, warnings };
+
+  // 5. Cluster, wait, pull.
+  throwIfAborted(signal);
+  report(opts, { phase: 'cluster', done: 0, total: 1 });
+  const created = await ctx.imm.createFigureClusteringTask({ ProjectName: target.projectName, DatasetName: target.datasetName }, signal ? { signal } : {});
+  if (!created.TaskId) throw new CloudError('CLOUD_SERVICE', 'CreateFigureClusteringTask returned no TaskId.', { service: 'imm', operation: 'CreateFigureClusteringTask', ...(created.RequestId ? { requestId: created.RequestId } : {}) });
+  report(opts, { phase: 'cluster', done: 1, total: 1, message: created.TaskId });
+  const task = await waitForTask(ctx, IMM_TASK_TYPES.figureClustering, created.TaskId, { ...opts, phase: 'poll' });
+  const clusters = await pullClusters(ctx, opts);
+  return { uploaded, skipped, indexed, task, clusters, mapping, warnings };
+}
+
+export interface SearchInput {
+  imageUri?: string;
+  localImage?: LocalMedia;
+  maxResults: number;
+  imm: boolean;
+  ice: boolean;
+  mediaType?: 'image' | 'video';
+  pageNo: number;
+  pageSize: number;
+  createdAfterMs?: number;
+  createdBeforeMs?: number;
+}
+
+/** Errors that say the whole cloud side is unusable; the other search part would fail the same way. */
+function isFatal(e: unknown): boolean {
+  return isCloudError(e) && ['CLOUD_CANCELLED', 'CLOUD_AUTH', 'CLOUD_TOKEN_EXPIRED', 'CLOUD_NETWORK', 'CLOUD_DISABLED'].includes(e.code);
+}
+
+/**
+ * Cloud face search for one image, for display beside the local results. IMM's
+ * CreateFacesSearchingTask is run to completion (its hits arrive only by MNS/RocketMQ notification,
+ * which a desktop app does not subscribe to, so the result reports the finished task); ICE's
+ * SearchMediaByFace answers synchronously with the media that contain the person.
+ */
+export async function searchByFace(ctx: SyncContext, input: SearchInput, opts: FlowOptions = {}): Promise<CloudSearchResult> {
+  const { target, settings } = ctx;
+  const { signal } = opts;
+  const errors: CloudSearchResult['errors'] = [];
+  let queryUri = input.imageUri;
+  if (!queryUri && input.localImage) {
+    const li = input.localImage;
+    const key = `${target.prefix}search/${li.contentHash.slice(0, 16)}-${basename(li.path)}`;
+    report(opts, { phase: 'upload', done: 0, total: 1, message: basename(li.path) });
+    const head = await ctx.oss.headObject({ bucket: target.bucket, key }, signal ? { signal } : {});
+    if (!(head.exists && head.meta[CONTENT_HASH_META] === li.contentHash)) {
+      const d = await digestFile(li.path, signal);
+      await ctx.oss.putObject(
+        { bucket: target.bucket, key, body: { path: li.path, size: d.size }, contentMd5: d.md5Base64, contentType: CONTENT_TYPES[extname(li.path).toLowerCase()] ?? 'application/octet-stream', meta: { [CONTENT_HASH_META]: d.sha256Hex } },
+        signal ? { signal } : {},
+      );
+    }
+    report(opts, { phase: 'upload', done: 1, total: 1 });
+    queryUri = formatOssUri(target.bucket, key);
+  }
+  if (!queryUri) throw new CloudError('CLOUD_SERVICE', 'No query image.', { service: 'local' });
+  const result: CloudSearchResult = { queryUri, errors };
+
+  if (input.imm) {
+    try {
+      report(opts, { phase: 'search', done: 0, total: 1, message: 'IMM CreateFacesSearchingTask' });
+      const created = await ctx.imm.createFacesSearchingTask(
+        { ProjectName: target.projectName, DatasetName: target.datasetName, Sources: [{ URI: queryUri }], MaxResult: input.maxResults },
+        signal ? { signal } : {},
+      );
+      if (!created.TaskId) throw new CloudError('CLOUD_SERVICE', 'CreateFacesSearchingTask returned no TaskId.', { service: 'imm', operation: 'CreateFacesSearchingTask' });
+      const task = await waitForTask(ctx, IMM_TASK_TYPES.facesSearching, created.TaskId, { ...opts, phase: 'search' });
+      result.imm = { task, resultsDelivery: 'notification' };
+    } catch (e) {
+      if (isFatal(e)) throw e;
+      errors.push({ part: 'imm', code: isCloudError(e) ? e.code : 'INTERNAL', message: (e as Error).message });
+    }
+  }
+
+  if (input.ice) {
+    try {
+      throwIfAborted(signal);
+      const { bucket, key } = parseOssUri(queryUri);
+      const url = await ctx.oss.presignGetUrl({ bucket, key, expiresSeconds: settings.presignSeconds });
+      const token = randomUUID();
+      const utc =
+        input.createdAfterMs !== undefined || input.createdBeforeMs !== undefined
+          ? JSON.stringify({ ...(input.createdAfterMs !== undefined ? { gte: input.createdAfterMs } : {}), ...(input.createdBeforeMs !== undefined ? { lte: input.createdBeforeMs } : {}) })
+          : undefined;
+      const r = await ctx.ice.searchMediaByFace(
+        {
+          PersonImageUrl: url,
+          FaceSearchToken: token,
+          PageNo: input.pageNo,
+          PageSize: input.pageSize,
+          ...(input.mediaType ? { MediaType: input.mediaType } : {}),
+          ...(target.iceSearchLibName ? { SearchLibName: target.iceSearchLibName } : {}),
+          ...(target.iceNamespace ? { Namespace: target.iceNamespace } : {}),
+          ...(utc ? { UtcCreate: utc } : {}),
+        },
+        signal ? { signal } : {},
+      );
+      result.ice = {
+        faceSearchToken: token,
+        total: r.Total ?? 0,
+        pageNo: input.pageNo,
+        items: (r.MediaInfoList ?? []).filter((x) => x.MediaId).map((x) => ({ mediaId: x.MediaId as string })),
+      };
+    } catch (e) {
+      if (isFatal(e)) throw e;
+      errors.push({ part: 'ice', code: isCloudError(e) ? e.code : 'INTERNAL', message: (e as Error).message });
+    }
+  }
+  report(opts, { phase: 'search', done: 1, total: 1 });
+  return result;
+}
+
+/** Where inside one media the searched person appears (ICE SearchMediaClipByFace). */
+export async function searchClips(ctx: SyncContext, input: { faceSearchToken: string; mediaId: string; pageNo: number; pageSize: number }, opts: FlowOptions = {}): Promise<ClipSearchResult> {
+  const r = await ctx.ice.searchMediaClipByFace(
+    {
+      FaceSearchToken: input.faceSearchToken,
+      MediaId: input.mediaId,
+      PageNo: input.pageNo,
+      PageSize: input.pageSize,
+      ...(ctx.target.iceSearchLibName ? { SearchLibName: ctx.target.iceSearchLibName } : {}),
+    },
+    opts.signal ? { signal: opts.signal } : {},
+  );
+  const clips = (r.MediaClipList ?? []).flatMap((c) =>
+    (c.OccurrencesInfos ?? []).map((o) => ({
+      score: c.Score ?? 0,
+      ...(c.LabelName ? { label: c.LabelName } : {}),
+      ...(c.EntityId ? { entityId: c.EntityId } : {}),
+      startTime: o.StartTime ?? 0,
+      endTime: o.EndTime ?? o.StartTime ?? 0,
+      boxes: (o.TrackData ?? []).map((t) => ({ time: t.Timestamp ?? 0, x: t.BoxPosition?.X ?? 0, y: t.BoxPosition?.Y ?? 0, width: t.BoxPosition?.W ?? 0, height: t.BoxPosition?.H ?? 0 })),
+    })),
+  );
+  return { mediaId: input.mediaId, total: r.Total ?? clips.length, clips };
+}
