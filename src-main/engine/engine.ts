@@ -8,18 +8,30 @@ import type { VisionSettings } from './settings';
 import { CompareRequestSchema, DetectRequestSchema } from '../contract/vision';
 import type { CompareRequest, CompareResult, DetectRequest, DetectResult, FaceDto, VisionStatus } from '../contract/vision';
 import { FacePipeline } from './vision/pipeline';
-import type { Face } from './vision/face-analyzer';
+import type { AnalyzeOptions, Face } from './vision/face-analyzer';
+import type { RgbRaster } from './vision/pipeline';
 import { cosine } from './vision/embedder';
 import { defaultModelsDir, loadManifest } from './vision/models/manifest';
-import { ensureDefaultPack, resolveModelPaths } from './vision/models/model-store';
+import { ensureDefaultPack, installYunet, resolveModelPaths } from './vision/models/model-store';
 import type { DetectorChoice, Logger, ResolvedModels } from './vision/models/model-store';
 import type { z } from 'zod';
+import { DEFAULT_INDEXING_SETTINGS } from './settings';
+import type { IndexingSettings } from './settings';
+import { defaultLibraryDir } from './paths';
+import { LibraryService } from './library/library-service';
+import type { LibraryStatus, MediaError } from './library/library-service';
+import { libraryDeps, watcherFactory } from './library/library-deps';
+import type { Task } from './tasks/task-registry';
+import type { FolderRow } from './store/rows';
 
 export interface EngineOptions {
   vision?: Partial<VisionSettings>;
   modelsDir?: string;
   /** Which detector serves: `auto` picks YuNet when installed. */
   detector?: DetectorChoice;
+  /** Open the library database: a folder, or true for the default one (the user's data folder). */
+  library?: string | true;
+  indexing?: Partial<IndexingSettings>;
   /** Analyzers on the calling thread instead of worker threads (benchmarks measuring pure inference). */
   inProcess?: boolean;
   /** Fetch the default model pack when it is missing (first use). Default true. */
@@ -28,6 +40,8 @@ export interface EngineOptions {
 }
 
 export class Engine {
+  private library: LibraryService | null = null;
+
   private constructor(
     readonly settings: VisionSettings,
     private readonly pipeline: FacePipeline,
@@ -49,7 +63,86 @@ export class Engine {
       { inProcess: opts.inProcess ?? false },
     );
     if (pipeline.provider.fallbackReason) opts.log?.(`using CPU: ${pipeline.provider.fallbackReason}`);
-    return new Engine(settings, pipeline, models, modelsDir);
+    const engine = new Engine(settings, pipeline, models, modelsDir);
+    if (opts.library) {
+      const dir = opts.library === true ? defaultLibraryDir() : opts.library;
+      engine.library = await LibraryService.open(
+        dir,
+        { ...DEFAULT_INDEXING_SETTINGS, ...opts.indexing },
+        libraryDeps(pipeline, models.embedder.entry.id),
+        watcherFactory(),
+      );
+    }
+    return engine;
+  }
+
+  private lib(): LibraryService {
+    if (!this.library) throw new EngineError('INVALID_ARGUMENT', 'No library is open');
+    return this.library;
+  }
+
+  // ---- library (IMM CreateBinding / IndexFileMeta) --------------------------------------------
+
+  addFolders(paths: string[]): Promise<FolderRow[]> {
+    return this.lib().addFolders(paths);
+  }
+
+  removeFolder(idOrPath: string): Promise<void> {
+    return this.lib().removeFolder(idOrPath);
+  }
+
+  listFolders(): Promise<FolderRow[]> {
+    return this.lib().listFolders();
+  }
+
+  /** Starts (or joins) an indexing run; the task id comes back at once. */
+  index(): Promise<{ taskId: string; done: Promise<Task> }> {
+    return this.lib().index();
+  }
+
+  pauseIndexing(): void {
+    this.lib().pause();
+  }
+
+  resumeIndexing(): void {
+    this.lib().resume();
+  }
+
+  startWatching(): Promise<void> {
+    return this.lib().startWatching();
+  }
+
+  stopWatching(): Promise<void> {
+    return this.lib().stopWatching();
+  }
+
+  libraryStatus(): Promise<LibraryStatus> {
+    return this.lib().status();
+  }
+
+  mediaErrors(opts: { limit?: number; offset?: number } = {}): Promise<{ total: number; items: MediaError[] }> {
+    return this.lib().errors(opts);
+  }
+
+  // ---- tasks (IMM GetTask / ListTasks) --------------------------------------------------------
+
+  getTask(id: string): Task {
+    return this.lib().tasks.get(id);
+  }
+
+  listTasks(filter: { kind?: string } = {}): Task[] {
+    return this.lib().tasks.list(filter);
+  }
+
+  cancelTask(id: string): Task {
+    return this.lib().tasks.cancel(id);
+  }
+
+  /** Progress events of every task; returns an unsubscribe function. */
+  onTask(listener: (t: Task) => void): () => void {
+    const tasks = this.lib().tasks;
+    tasks.on('task', listener);
+    return () => tasks.off('task', listener);
   }
 
   visionStatus(): VisionStatus {
@@ -83,9 +176,23 @@ export class Engine {
     return this.pipeline.poolSize;
   }
 
+  /** Installs the YuNet detector upgrade (from OpenCV Zoo, or a URL/folder/file the user gives). */
+  async installYunet(from?: string): Promise<{ installed: string[]; alreadyPresent: string[] }> {
+    const r = await installYunet({ modelsDir: this.modelsDir, manifest: await loadManifest(), ...(from ? { from } : {}) });
+    return { installed: r.installed.map((m) => m.entry.file), alreadyPresent: r.alreadyPresent.map((m) => m.entry.file) };
+  }
+
   /** Raw faces with embeddings, for engine-internal callers (indexing, search). */
   async analyze(path: string | Buffer): Promise<Face[]> {
     return (await this.pipeline.analyze(path)).faces;
+  }
+
+  /**
+   * Faces of a decoded, upright RGB frame (video frames): see FacePipeline.analyzeRaster, which transfers
+   * the frame's buffer to an analyzer worker (the caller's `data` is detached afterwards).
+   */
+  async analyzeRaster(raster: RgbRaster, options: Partial<AnalyzeOptions> = {}): Promise<Face[]> {
+    return (await this.pipeline.analyzeRaster(raster, options)).faces;
   }
 
   /** Many photos in order, decoding ahead while the models run; per-photo errors are yielded, not thrown. */
@@ -100,8 +207,9 @@ export class Engine {
     return face;
   }
 
-  close(): Promise<void> {
-    return this.pipeline.close();
+  async close(): Promise<void> {
+    await this.library?.close();
+    await this.pipeline.close();
   }
 }
 

@@ -18,6 +18,22 @@ export const ERROR_CODES = {
   PROVIDER_UNAVAILABLE: 'the requested execution provider is not available',
   INVALID_ARGUMENT: 'an argument is out of range or malformed',
   INTERNAL: 'an unexpected internal error',
+  LIBRARY_CORRUPT: 'the library database cannot be read',
+  LIBRARY_TOO_NEW: 'the library was written by a newer version of the app',
+  NOT_FOUND: 'no item with that id exists',
+  CLOUD_DISABLED: 'cloud sync is off or no credentials are saved',
+  CLOUD_AUTH: 'the cloud service rejected the credentials or the request signature',
+  CLOUD_TOKEN_EXPIRED: 'the STS security token has expired',
+  CLOUD_THROTTLED: 'the cloud service kept throttling the requests',
+  CLOUD_NETWORK: 'the cloud service could not be reached',
+  CLOUD_TIMEOUT: 'the cloud service did not answer in time',
+  CLOUD_SERVICE: 'the cloud service returned an error',
+  CLOUD_TASK_FAILED: 'a cloud task ended in failure',
+  CLOUD_CANCELLED: 'the cloud operation was cancelled',
+  CLOUD_CREDENTIALS: 'the stored cloud credentials cannot be read',
+  FILE_VANISHED: 'the file was listed but disappeared before it could be read',
+  VIDEO_DECODE_FAILED: 'the video could not be decoded',
+  CANCELLED: 'the operation was cancelled',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -85,3 +85,122 @@ export interface Settings {
 export function visionSettings(overrides: Partial<VisionSettings> = {}): VisionSettings {
   return { ...DEFAULT_VISION_SETTINGS, ...overrides };
 }
+
+/** Tunables of the library: scanning, hashing, watching, video sampling and face tracks in videos. */
+export interface LibrarySettings {
+  /**
+   * Bytes read at the start, the middle and the end of a file for its quick content hash (together with
+   * its size). 64 KiB covers a JPEG's EXIF block and first scans and an MP4's moov box in most phone videos;
+   * three reads cost about the same as one on a disk or SSD. Files up to 3x this are hashed whole.
+   */
+  quickHashSampleBytes: number;
+  /** Concurrent stat calls per folder while scanning; hides latency on network shares, harmless locally. */
+  scanStatConcurrency: number;
+  /**
+   * A file counts as written (copied, downloaded) once its size and mtime stayed the same for this long.
+   * 1.5 s: a USB 2 stick or a Wi-Fi share pauses well under a second between chunks; every photo waits this
+   * long before it is indexed, which nobody notices.
+   */
+  writeFinishMs: number;
+  /** How often files waiting for write-finish are checked. */
+  writeFinishPollMs: number;
+  /** A batch of changes is handed over after this much quiet, so a burst (a folder copied in) becomes one batch. */
+  watchDebounceMs: number;
+  /** A batch is handed over at the latest this long after its first change, even while changes keep coming. */
+  watchMaxBatchWaitMs: number;
+  /** ...or once it holds this many paths. */
+  watchMaxBatchFiles: number;
+  /** Video frames are decoded so their longer side is at most this (a 1080p frame is scaled to 1280x720). */
+  videoFrameMaxSide: number;
+  /** Clips up to this long are sampled at videoFpsShort. */
+  videoShortSec: number;
+  /** 2 fps: a face on screen for one second in a phone clip is seen twice. */
+  videoFpsShort: number;
+  /** Videos up to this long (and longer than videoShortSec) are sampled at videoFpsMedium. */
+  videoMediumSec: number;
+  videoFpsMedium: number;
+  /** Longer videos: this rate, lowered further so that the regular samples stay within half of videoMaxFrames. */
+  videoFpsLong: number;
+  /**
+   * Upper bound of analyzed frames per video (regular samples plus scene changes). 1200 frames is about
+   * 2-4 minutes of analysis on two CPU cores; a two-hour film gets a frame every 12 s plus its scene cuts.
+   */
+  videoMaxFrames: number;
+  /**
+   * ffmpeg scene-change score (0..1) above which a frame is taken between regular samples (0 = off). Scene
+   * frames are at least half a sample interval apart, so they at most double the frame count. 0.2: the three
+   * cuts of the fixture clip score 0.24-0.29, camera and people moving within a shot at most 0.13. Cost: every
+   * decoded frame is converted to RGB for the score, about doubling ffmpeg's CPU time (1080p30: 2 ms per frame).
+   */
+  videoSceneThreshold: number;
+  /** Longer side of the poster frame JPEG. */
+  videoPosterMaxSide: number;
+  /** Frames analyzed concurrently per video: one decoding ahead while one is analyzed. */
+  videoFramesInFlight: number;
+  /** Box overlap (IoU) with a track's last box that, with trackLinkSimilarity, continues the track. */
+  trackIou: number;
+  /** Cosine similarity to the track needed to link on overlap. Lower than sameFaceThreshold: overlap is strong evidence. */
+  trackLinkSimilarity: number;
+  /**
+   * Similarity that links a face to a track without overlap (the person moved, or came back after a gap).
+   * Above the different-person maximum measured on the fixtures (0.35) with a margin.
+   */
+  trackRejoinSimilarity: number;
+  /** A person missing from the samples for at most this long (or 1.5 sample intervals) stays in the same time range. */
+  trackGapSec: number;
+  /** The track's embedding: its best face's, or the normalized mean of its trackMeanTopK best faces. */
+  trackEmbedding: 'best' | 'mean';
+  trackMeanTopK: number;
+}
+
+export const DEFAULT_LIBRARY_SETTINGS: LibrarySettings = {
+  quickHashSampleBytes: 64 * 1024,
+  scanStatConcurrency: 16,
+  writeFinishMs: 1500,
+  writeFinishPollMs: 250,
+  watchDebounceMs: 500,
+  watchMaxBatchWaitMs: 10_000,
+  watchMaxBatchFiles: 2000,
+  videoFrameMaxSide: 1280,
+  videoShortSec: 30,
+  videoFpsShort: 2,
+  videoMediumSec: 300,
+  videoFpsMedium: 1,
+  videoFpsLong: 0.5,
+  videoMaxFrames: 1200,
+  videoSceneThreshold: 0.2,
+  videoPosterMaxSide: 640,
+  videoFramesInFlight: 2,
+  trackIou: 0.3,
+  trackLinkSimilarity: 0.25,
+  trackRejoinSimilarity: 0.5,
+  trackGapSec: 2,
+  trackEmbedding: 'mean',
+  trackMeanTopK: 5,
+};
+
+export function librarySettings(overrides: Partial<LibrarySettings> = {}): LibrarySettings {
+  return { ...DEFAULT_LIBRARY_SETTINGS, ...overrides };
+}
+
+/** The indexing queue and the library database's upkeep. */
+export interface IndexingSettings {
+  /** Files whose faces and media rows are written in one batch (one LanceDB commit per table). */
+  writeBatchFiles: number;
+  /** Finished tasks are listed this long (IMM keeps tasks 7 days). */
+  taskRetentionDays: number;
+  /** Compaction keeps LanceDB versions younger than this (readers in other processes may use them). */
+  keepVersionsMs: number;
+  /** Compaction runs this long after the last indexing run that changed something. */
+  optimizeDelayMs: number;
+  /** Watching: a vanished file waits this long for its renamed twin before its faces are deleted. */
+  removalGraceMs: number;
+}
+
+export const DEFAULT_INDEXING_SETTINGS: IndexingSettings = {
+  writeBatchFiles: 32,
+  taskRetentionDays: 7,
+  keepVersionsMs: 5 * 60_000,
+  optimizeDelayMs: 30_000,
+  removalGraceMs: 4_000,
+};

@@ -15,6 +15,7 @@ import { FaceAnalyzer } from './face-analyzer';
 import type { AnalyzeOptions, Face, PipelineModels, StageTimings } from './face-analyzer';
 import type { ProviderReport } from './onnx-runtime';
 import type { SerializedError, WorkerReply, WorkerRequest } from './analyzer-protocol';
+import { rasterOptions } from './analyzer-protocol';
 
 export interface AnalyzeResult {
   image: { width: number; height: number; orientation: number; format: string };
@@ -28,9 +29,17 @@ export interface AnalyzeItem {
   error?: unknown;
 }
 
+/** Packed RGB (3 bytes per pixel, no padding), upright: a decoded video frame. */
+export interface RgbRaster {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
 interface Analyzer {
   readonly provider: ProviderReport;
   analyze(input: string | Buffer, options: Partial<AnalyzeOptions>): Promise<AnalyzeResult>;
+  analyzeRaster(raster: RgbRaster, options: Partial<AnalyzeOptions>): Promise<AnalyzeResult>;
   close(): Promise<void>;
 }
 
@@ -68,6 +77,13 @@ class LocalAnalyzer implements Analyzer {
       faces,
       timings,
     };
+  }
+
+  async analyzeRaster(raster: RgbRaster, options: Partial<AnalyzeOptions>): Promise<AnalyzeResult> {
+    const timings: StageTimings = { decode: 0, detect: 0, landmarks: 0, embed: 0 };
+    const decoded = { data: raster.data, width: raster.width, height: raster.height, scale: 1, orientation: 1 };
+    const faces = await this.analyzer.facesOf(decoded, this.analyzer.resolveOptions(rasterOptions(options)), timings);
+    return { image: { width: raster.width, height: raster.height, orientation: 1, format: 'raw' }, faces, timings };
   }
 
   close(): Promise<void> {
@@ -127,6 +143,20 @@ class WorkerAnalyzer implements Analyzer {
     });
   }
 
+  analyzeRaster(raster: RgbRaster, options: Partial<AnalyzeOptions>): Promise<AnalyzeResult> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      const { data, width, height } = raster;
+      // A frame is megabytes: move its buffer to the worker instead of copying it, when it owns the whole buffer.
+      const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+      const payload = owned ? new Uint8Array(data.buffer) : new Uint8Array(data);
+      const msg: WorkerRequest = { type: 'analyze-raster', id, data: payload, width, height, options };
+      this.worker.postMessage(msg, [payload.buffer as ArrayBuffer]);
+    });
+  }
+
   async close(): Promise<void> {
     this.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
     await new Promise((r) => this.worker.once('exit', r));
@@ -180,27 +210,54 @@ export class FacePipeline {
   }
 
   /**
-   * Analyzes many photos, yielded in input order, with up to pool size + 1 photos in flight so every
-   * analyzer always has its next photo. Errors are yielded per photo, never thrown, so one bad file
-   * does not stop a batch.
+   * Faces of one decoded, upright RGB frame (video frames), on the least busy analyzer. The frame's buffer
+   * is transferred to the worker, not copied, when `data` spans a whole ArrayBuffer: the caller's `data` is
+   * then detached (empty) and must not be used again. Boxes are in the raster's pixels. The rotated-photo
+   * retry is off unless options.detectRotated asks for it.
    */
-  async *analyzeMany(inputs: Iterable<string>, options: Partial<AnalyzeOptions> = {}): AsyncGenerator<AnalyzeItem> {
+  async analyzeRaster(raster: RgbRaster, options: Partial<AnalyzeOptions> = {}): Promise<AnalyzeResult> {
+    const { width, height, data } = raster;
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || data.length !== width * height * 3) {
+      throw new EngineError('INVALID_ARGUMENT', `A raster of ${width}x${height} RGB needs ${width * height * 3} bytes, got ${data.length}`);
+    }
+    const i = this.pending.indexOf(Math.min(...this.pending));
+    this.pending[i]!++;
+    try {
+      return await this.analyzers[i]!.analyzeRaster(raster, options);
+    } finally {
+      this.pending[i]!--;
+    }
+  }
+
+  /**
+   * Analyzes many photos, yielded in input order, with up to pool size + 1 photos in flight so every
+   * analyzer always has its next photo. The source may be async: a paused indexer simply stops
+   * yielding paths. Errors are yielded per photo, never thrown, so one bad file does not stop a batch.
+   */
+  async *analyzeMany(inputs: Iterable<string> | AsyncIterable<string>, options: Partial<AnalyzeOptions> = {}): AsyncGenerator<AnalyzeItem> {
     const window = this.analyzers.length + 1;
     const inflight: Promise<AnalyzeItem>[] = [];
-    const it = inputs[Symbol.iterator]();
-    const fill = () => {
-      while (inflight.length < window) {
-        const n = it.next();
-        if (n.done) return;
+    const it: AsyncIterator<string> | Iterator<string> =
+      Symbol.asyncIterator in inputs ? inputs[Symbol.asyncIterator]() : inputs[Symbol.iterator]();
+    let exhausted = false;
+    const fill = async () => {
+      while (!exhausted && inflight.length < window) {
+        const n = await it.next();
+        if (n.done) {
+          exhausted = true;
+          return;
+        }
         const input = n.value;
         inflight.push(this.analyze(input, options).then((result) => ({ input, result }), (error: unknown) => ({ input, error })));
       }
     };
-    fill();
+    await fill();
     while (inflight.length > 0) {
       const item = await inflight.shift()!;
-      fill();
+      // Start the next photo before handing this one out, unless the source has to wait (paused).
+      const refill = fill();
       yield item;
+      await refill;
     }
   }
 

@@ -1,0 +1,56 @@
+/**
+ * Binds the indexer to the real building blocks: scanner, quick content hash, metadata, the face
+ * pipeline for photos and video frames, and the chokidar watcher.
+ */
+import type { FacePipeline } from '../vision/pipeline';
+import type { FileMetadata, IndexerDeps, VideoAnalysis } from './indexer';
+import type { IndexDeps, WatcherFactory } from './library-service';
+import { scanFolder } from './scanner';
+import { quickHash } from './content-hash';
+import { readMetadata } from './metadata';
+import { analyzeVideo } from './video-indexer';
+import { LibraryWatcher } from './watcher';
+import type { WatchBatch } from './watcher';
+
+export function libraryDeps(pipeline: FacePipeline, embedderId: string): IndexDeps {
+  return {
+    embedderId,
+    scan: (root, onError) => scanFolder(root, { onError }),
+    hash: async (path) => (await quickHash(path)).hash,
+    metadata: async (path): Promise<FileMetadata> => {
+      const m = await readMetadata(path);
+      const camera = [m.cameraMake, m.cameraModel].filter(Boolean).join(' ').trim();
+      return {
+        capturedAt: m.capturedAt,
+        capturedAtSource: m.capturedAtSource,
+        camera: camera || null,
+        rating: m.rating ?? null,
+        tags: m.keywords.length ? m.keywords : null,
+        gpsLat: m.latitude ?? null,
+        gpsLon: m.longitude ?? null,
+      };
+    },
+    analyzeImages: (paths) => pipeline.analyzeMany(paths),
+    analyzeVideo: async (path, signal): Promise<VideoAnalysis> => {
+      const v = await analyzeVideo(pipeline, path, { signal });
+      return {
+        durationSec: v.durationSec ?? 0,
+        width: v.width,
+        height: v.height,
+        tracks: v.tracks.map((t) => ({ face: { ...t.bestFace, embedding: t.embedding }, timeSec: t.bestFace.timeSec, ranges: t.ranges })),
+      };
+    },
+  } satisfies Omit<IndexerDeps, 'store' | 'writeBatchFiles'>;
+}
+
+export function watcherFactory(): WatcherFactory {
+  return async (roots, known, onBatch) => {
+    const w = new LibraryWatcher({
+      known,
+      onBatch: (b: WatchBatch) => onBatch(new Set([...b.added.map((f) => f.path), ...b.changed.map((f) => f.path), ...b.removed])),
+    });
+    for (const r of roots) await w.addRoot(r);
+    await w.ready();
+    return w;
+  };
+}
