@@ -2,6 +2,7 @@
  * The engine facade: one method per API operation, inputs validated against the contract. The CLI,
  * the HTTP server and the Electron utility process are thin doors onto this class.
  */
+import { parseRequest } from './validate';
 import { EngineError } from './errors';
 import { visionSettings } from './settings';
 import type { VisionSettings } from './settings';
@@ -14,7 +15,6 @@ import { cosine } from './vision/embedder';
 import { defaultModelsDir, loadManifest } from './vision/models/manifest';
 import { ensureDefaultPack, installYunet, resolveModelPaths } from './vision/models/model-store';
 import type { DetectorChoice, Logger, ResolvedModels } from './vision/models/model-store';
-import type { z } from 'zod';
 import { DEFAULT_INDEXING_SETTINGS } from './settings';
 import type { IndexingSettings } from './settings';
 import { defaultLibraryDir } from './paths';
@@ -157,14 +157,14 @@ export class Engine {
   }
 
   async detect(request: DetectRequest): Promise<DetectResult> {
-    const req = parse(DetectRequestSchema, request);
+    const req = parseRequest(DetectRequestSchema, request);
     const r = await this.pipeline.analyze(req.path, req.options ?? {});
     return { path: req.path, image: r.image, faces: r.faces.map(toDto), timingsMs: r.timings };
   }
 
   /** Similarity of the largest face of each image, and the same/different call at the default threshold. */
   async compare(request: CompareRequest): Promise<CompareResult> {
-    const req = parse(CompareRequestSchema, request);
+    const req = parseRequest(CompareRequestSchema, request);
     const [a, b] = await Promise.all([this.largestFace(req.a), this.largestFace(req.b)]);
     const similarity = cosine(a.embedding, b.embedding);
     const threshold = this.settings.sameFaceThreshold;
@@ -213,16 +213,6 @@ export class Engine {
   }
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new EngineError('INVALID_ARGUMENT', `${issue?.path.join('.') || 'request'}: ${issue?.message ?? 'invalid'}`, {
-      issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
-  }
-  return r.data;
-}
 
 function round(v: number, d = 2): number {
   const f = 10 ** d;

@@ -7,6 +7,7 @@
  * gate, so a service that is off cannot open a socket (test/cloud/offline.test.ts watches for one).
  * Settings, credential management and the cluster comparison are local and always available.
  */
+import { parseRequest } from '../validate';
 import { CloudConfigSchema, CloudSearchRequestSchema, ClipSearchRequestSchema, CompareRequestSchema, CredentialsInputSchema, PushRequestSchema } from '../../contract/cloud';
 import type {
   ClipSearchResult,
@@ -28,7 +29,6 @@ import type {
   PushResult,
   ClipSearchRequest,
 } from '../../contract/cloud';
-import { EngineError } from '../errors';
 import { CloudError, isCloudError } from './cloud-error';
 import { cloudSettings } from './cloud-settings';
 import type { CloudSettings } from './cloud-settings';
@@ -44,7 +44,6 @@ import type { OpenApiContext } from './openapi-rpc';
 import { OssClient } from './oss-client';
 import { pullClusters, push, searchByFace, searchClips, toCloudTask } from './sync';
 import type { FlowOptions, SyncContext, SyncTarget } from './sync';
-import type { z } from 'zod';
 
 export interface CloudServiceOptions {
   /** Config folder of the library/app: cloud-config.json, cloud-credentials.json (+ .key). */
@@ -57,16 +56,6 @@ export interface CloudServiceOptions {
   onAttempt?: CloudHttpOptions['onAttempt'];
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new EngineError('INVALID_ARGUMENT', `${issue?.path.join('.') || 'request'}: ${issue?.message ?? 'invalid'}`, {
-      issues: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
-  }
-  return r.data;
-}
 
 function targetOf(c: CloudConfig): SyncTarget | undefined {
   if (!c.region || !c.projectName || !c.datasetName || !c.bucket) return undefined;
@@ -119,7 +108,7 @@ export class CloudService {
 
   /** Encrypts and stores the credentials; answers with the summary only (the secret never comes back). */
   saveCredentials(input: CredentialsInput): Promise<CredentialSummary> {
-    const c = parse(CredentialsInputSchema, input);
+    const c = parseRequest(CredentialsInputSchema, input);
     return this.credentials.save({ accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, ...(c.securityToken ? { securityToken: c.securityToken } : {}) });
   }
 
@@ -140,7 +129,7 @@ export class CloudService {
 
   /** Local comparison of pulled clusters with local persons (no network). */
   compareClusters(request: CompareClustersRequest): CompareResult {
-    const r = parse(CompareRequestSchema, request);
+    const r = parseRequest(CompareRequestSchema, request);
     return compareClusters({
       clusters: r.clusters,
       persons: r.persons,
@@ -182,7 +171,7 @@ export class CloudService {
   }
 
   async push(request: PushRequest, opts: FlowOptions = {}): Promise<PushResult> {
-    const r = parse(PushRequestSchema, request);
+    const r = parseRequest(PushRequestSchema, request);
     const ctx = await this.ready();
     return push(ctx, r.media, { ...opts, ...(r.root ? { root: r.root } : {}), ...(r.skipClustering ? { skipClustering: true } : {}) });
   }
@@ -192,7 +181,7 @@ export class CloudService {
   }
 
   async search(request: CloudSearchRequest, opts: FlowOptions = {}): Promise<CloudSearchResult> {
-    const r = parse(CloudSearchRequestSchema, request);
+    const r = parseRequest(CloudSearchRequestSchema, request);
     const ctx = await this.ready();
     return searchByFace(
       ctx,
@@ -213,7 +202,7 @@ export class CloudService {
   }
 
   async searchClips(request: ClipSearchRequest, opts: FlowOptions = {}): Promise<ClipSearchResult> {
-    const r = parse(ClipSearchRequestSchema, request);
+    const r = parseRequest(ClipSearchRequestSchema, request);
     return searchClips(await this.ready(), r, opts);
   }
 
