@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   FILE_VANISHED: 'the file was listed but disappeared before it could be read',
   VIDEO_DECODE_FAILED: 'the video could not be decoded',
   CANCELLED: 'the operation was cancelled',
+  EXPORT_TARGET_UNWRITABLE: 'the export folder cannot be created or written to',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

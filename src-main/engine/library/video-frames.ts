@@ -404,6 +404,7 @@ export async function* sampleFrames(file: string, opts: SampleOptions = {}): Asy
 
   const tail: string[] = [];
   const times: number[] = [];
+  let partial = false;
   let timeWaiter: (() => void) | null = null;
   const run = startFfmpeg(args, (line) => {
     const m = SHOWINFO_RE.exec(line);
@@ -412,6 +413,7 @@ export async function* sampleFrames(file: string, opts: SampleOptions = {}): Asy
       timeWaiter?.();
       return;
     }
+    if (/partial file/.test(line)) partial = true;
     tail.push(line);
     if (tail.length > 30) tail.shift();
   });
@@ -464,6 +466,17 @@ export async function* sampleFrames(file: string, opts: SampleOptions = {}): Asy
     if (opts.signal?.aborted) throw cancelled(`Decoding ${file}`);
     if (code !== 0) throw decodeFailed(file, tail, { exitCode: code, signal });
     if (count === 0) throw decodeFailed(file, tail.length ? tail : ['no frame could be decoded'], { frames: 0 });
+    // The demuxer ran out of data well before the stated end: an interrupted copy or download. Like a
+    // truncated photo it is refused (and retried when the file changes), not indexed as a shorter video.
+    const end = probe.durationSec;
+    if (partial && end !== null && lastTime !== null && lastTime < end - Math.max(1, 2 * plan.intervalSec)) {
+      throw new EngineError('VIDEO_DECODE_FAILED', `${file} is truncated: frames end at ${lastTime.toFixed(1)} s of ${end.toFixed(1)} s`, {
+        path: file,
+        truncated: true,
+        decodedSec: lastTime,
+        durationSec: end,
+      });
+    }
     finished = true;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);

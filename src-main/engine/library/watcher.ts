@@ -10,15 +10,18 @@
  *   removals are held while any file is still settling, up to watchMaxBatchWaitMs.
  * - Normalization, against the set of known paths (seeded by the caller from the index, kept up to date by
  *   each batch): a settled path that was known is `changed`, an unknown one `added`; a vanished known path is
- *   `removed`; a file that appeared and vanished between two batches is not reported at all. A vanished path
- *   this watcher never saw and nobody seeded is reported as removed too (harmless for an index without it).
- *   A rename or move is `removed` + `added`.
+ *   `removed`; a file that appeared and vanished between two batches is not reported at all. Paths nobody
+ *   seeded are judged as unknown: their changes come as `added`, their deletions as `removed` (both harmless
+ *   for an index that has, or lacks, them). A rename or move is `removed` + `added`.
  * - Folder deletes: chokidar's unlinkDir is expanded to every known or pending path below the folder.
  *   A root that disappears (deleted, or its drive unplugged) is reported in `missingRoots` and its files are
- *   NOT listed as removed: an unplugged drive must not empty the library.
- * - Ignored: what the scanner ignores (isIgnoredPath) and files that are not photos or videos.
+ *   NOT listed as removed: an unplugged drive must not empty the library. chokidar stops watching it; the
+ *   caller re-adds the root (removeRoot + addRoot) when it is back, after a reconciliation scan.
+ * - Ignored: what the scanner ignores (isIgnoredPath), files that are not photos or videos, and, as in the
+ *   scanner, symlinked folders that loop or lead back into the root's own tree.
  */
 import { EventEmitter } from 'node:events';
+import { existsSync, realpathSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -77,6 +80,7 @@ export class LibraryWatcher extends EventEmitter {
   private lastEventAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private tick: Promise<void> | null = null;
+  private readonly adding = new Set<Promise<void>>();
   private delivering: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -84,7 +88,8 @@ export class LibraryWatcher extends EventEmitter {
     super();
     this.s = librarySettings(opts.settings);
     for (const p of opts.known ?? []) this.known.add(path.resolve(p));
-    for (const r of opts.roots ?? []) void this.addRoot(r).catch((e: unknown) => this.report(toEngine(e, r)));
+    // Failures surface as 'error' (and onError); ready() still resolves for the roots that work.
+    for (const r of opts.roots ?? []) this.addRoot(r).catch((e: unknown) => this.report(toEngine(e, r)));
   }
 
   get roots(): string[] {
@@ -93,6 +98,7 @@ export class LibraryWatcher extends EventEmitter {
 
   /** Resolves once every root added so far has been walked by chokidar (events before that are not seen). */
   async ready(): Promise<void> {
+    await Promise.allSettled([...this.adding]);
     await Promise.all([...this.watchers.values()].map((w) => w.ready));
   }
 
@@ -101,7 +107,16 @@ export class LibraryWatcher extends EventEmitter {
     for (const p of paths) this.known.add(path.resolve(p));
   }
 
-  async addRoot(root: string, known: Iterable<string> = []): Promise<void> {
+  /** Starts watching a folder (FILE_NOT_FOUND / FILE_UNREADABLE when it is not one); resolves when chokidar is ready. */
+  addRoot(root: string, known: Iterable<string> = []): Promise<void> {
+    const p = this.addRootNow(root, known);
+    this.adding.add(p);
+    const done = () => this.adding.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
+  private async addRootNow(root: string, known: Iterable<string>): Promise<void> {
     const abs = path.resolve(root);
     this.seedKnown(known);
     if (this.watchers.has(abs) || this.closed) return this.watchers.get(abs)?.ready;
@@ -119,7 +134,10 @@ export class LibraryWatcher extends EventEmitter {
       awaitWriteFinish: false,
       // chokidar 4 has no globs: one function decides. Without stats chokidar only asks about the name
       // (a folder could be called "x.txt"); with stats, plain files that are not media are left out.
-      ignored: (p: string, stats?: Stats) => isIgnoredPath(p, [abs]) || (stats !== undefined && stats.isFile() && mediaKindOf(p) === null),
+      ignored: (p: string, stats?: Stats) =>
+        isIgnoredPath(p, [abs]) ||
+        (stats !== undefined && stats.isFile() && mediaKindOf(p) === null) ||
+        (stats !== undefined && stats.isDirectory() && this.isLinkLoopOrDuplicate(abs, p)),
     });
     const ready = new Promise<void>((resolve) => fsw.once('ready', () => resolve()));
     this.watchers.set(abs, { fsw, ready });
@@ -129,6 +147,39 @@ export class LibraryWatcher extends EventEmitter {
     fsw.on('unlinkDir', (p: string) => this.onGoneDir(abs, p));
     fsw.on('error', (e: unknown) => this.report(toEngine(e, abs)));
     await ready;
+  }
+
+  private readonly realpaths = new Map<string, string | null>();
+
+  private real(p: string): string | null {
+    let r = this.realpaths.get(p);
+    if (r === undefined) {
+      try {
+        r = realpathSync(p);
+      } catch {
+        r = null;
+      }
+      this.realpaths.set(p, r);
+    }
+    return r;
+  }
+
+  /**
+   * chokidar follows symlinked folders but not loops: a link to an ancestor is walked again and again until
+   * the OS refuses (ELOOP, ~40 levels), each level reporting the same photos. As in the scanner, a linked
+   * folder is skipped when it leads back to an ancestor (a loop) or into the root's own tree (its real folder
+   * is watched already); links to folders elsewhere are followed.
+   */
+  private isLinkLoopOrDuplicate(root: string, p: string): boolean {
+    const abs = path.resolve(p);
+    if (abs === root) return false;
+    const real = this.real(abs);
+    const parentReal = this.real(path.dirname(abs));
+    const rootReal = this.real(root);
+    if (real === null || parentReal === null || rootReal === null) return false;
+    if (real === path.join(parentReal, path.basename(abs))) return false; // not a link
+    const within = (a: string, b: string) => a === b || a.startsWith(b.endsWith(path.sep) ? b : b + path.sep);
+    return within(parentReal, real) || within(real, rootReal);
   }
 
   /** Stops watching a root; nothing more is reported under it, pending changes under it are dropped. */
@@ -198,6 +249,7 @@ export class LibraryWatcher extends EventEmitter {
     // chokidar reports the files it tracked below the folder too, but not those the index knows and
     // chokidar never saw (seeded paths of a folder that was unreadable to it, for example).
     const prefix = abs + path.sep;
+    for (const q of [...this.realpaths.keys()]) if (q === abs || q.startsWith(prefix)) this.realpaths.delete(q);
     const below = [...this.known, ...this.fresh, ...this.settling.keys(), ...this.settled.keys()].filter((q) => q.startsWith(prefix));
     for (const q of below) this.markGone(q);
     this.touch();
@@ -276,10 +328,27 @@ export class LibraryWatcher extends EventEmitter {
       this.known.add(info.path);
       this.fresh.delete(info.path);
     }
+    // chokidar reports the files of a vanished root as unlinked, one by one, before the root itself (if at
+    // all). Whatever the order, removals under a root that is not there now are held back: an unplugged
+    // drive looks exactly like a deleted folder, and only the caller (or the user) can tell them apart.
+    const missing = new Map<string, boolean>();
+    const rootMissing = (p: string): string | null => {
+      for (const r of this.watchers.keys()) {
+        if (p !== r && !p.startsWith(r + path.sep)) continue;
+        if (!missing.has(r)) missing.set(r, this.missingRoots.has(r) || !existsSync(r));
+        return missing.get(r) ? r : null;
+      }
+      return null;
+    };
     for (const p of this.gone) {
       // Appeared and vanished between two batches: nobody was told about it, nobody needs to be.
       if (!this.known.has(p) && this.fresh.has(p)) {
         this.fresh.delete(p);
+        continue;
+      }
+      const root = rootMissing(p);
+      if (root) {
+        if (!batch.missingRoots.includes(root)) batch.missingRoots.push(root);
         continue;
       }
       batch.removed.push(p);
