@@ -136,6 +136,19 @@ describe('library indexing', () => {
     expect(notes.face_count).toBe(1);
   });
 
+  it('does not forget the photos of a folder that is missing (an unplugged drive)', async () => {
+    const before = await store().countMedia();
+    renameSync(root, `${root}-away`);
+    try {
+      const s = await indexOnce(engine);
+      expect(s.removed).toBe(0);
+      expect(s.errors).toBeGreaterThan(0);
+      expect(await store().countMedia()).toBe(before);
+    } finally {
+      renameSync(`${root}-away`, root);
+    }
+  });
+
   it('reports status and keeps one task per run', async () => {
     const st = await engine.libraryStatus();
     expect(st.folders).toHaveLength(1);

@@ -9,6 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { EngineError } from '../errors';
 import type { LibraryStore } from '../store/library-store';
 import type { FaceRow, MediaKind, MediaRow } from '../store/rows';
@@ -45,6 +47,8 @@ export interface VideoAnalysis {
   width: number;
   height: number;
   tracks: VideoTrack[];
+  /** A representative frame, stored as the video's poster. */
+  posterJpeg: Buffer | null;
 }
 
 /** What the indexer needs from the rest of the engine; injected so each piece is tested alone. */
@@ -115,12 +119,23 @@ export class Indexer {
   async reconcile(folders: { id: string; path: string }[], onError: (path: string, error: unknown) => void, only?: Set<string>): Promise<ReconcilePlan & { seen: Map<string, FileInfo & { folderId: string }> }> {
     const { store } = this.deps;
     const seen = new Map<string, FileInfo & { folderId: string }>();
+    // Folders (or whole roots: an unplugged drive) that could not be read: their files are not deleted.
+    const unreadable: string[] = [];
     for (const folder of folders) {
-      for await (const f of this.deps.scan(folder.path, onError)) {
-        if (only && !only.has(f.path)) continue;
-        seen.set(f.path, { ...f, folderId: folder.id });
+      try {
+        for await (const f of this.deps.scan(folder.path, (path, error) => {
+          unreadable.push(path);
+          onError(path, error);
+        })) {
+          if (only && !only.has(f.path)) continue;
+          seen.set(f.path, { ...f, folderId: folder.id });
+        }
+      } catch (e) {
+        unreadable.push(folder.path);
+        onError(folder.path, e);
       }
     }
+    const underUnreadable = (p: string) => unreadable.some((u) => p === u || p.startsWith(u.endsWith('/') ? u : `${u}/`));
     const known = await store.queryMedia({
       columns: ['id', 'path', 'folder_id', 'content_hash', 'bytes', 'mtime', 'status', 'kind'],
       ...(folders.length ? { where: `folder_id IN (${folders.map((f) => `'${f.id.replace(/'/g, "''")}'`).join(', ')})` } : {}),
@@ -133,7 +148,7 @@ export class Indexer {
       if (row && row.bytes === f.size && row.mtime === f.mtimeMs && row.status !== 'pending') plan.unchanged++;
       else candidates.push(f);
     }
-    const gone = known.filter((m) => !seen.has(m.path) && (!only || only.has(m.path)));
+    const gone = known.filter((m) => !seen.has(m.path) && (!only || only.has(m.path)) && !underUnreadable(m.path));
     const goneByHash = new Map<string, MediaRow[]>();
     for (const g of gone) goneByHash.set(g.content_hash, [...(goneByHash.get(g.content_hash) ?? []), g]);
     const movedRows = new Set<string>();
@@ -185,7 +200,10 @@ export class Indexer {
     summary.unchanged = plan.unchanged;
 
     // Removals first: a moved file must not be indexed twice, and counts stay right.
-    if (plan.removed.length) await store.deleteMedia(plan.removed.map((r) => r.id));
+    if (plan.removed.length) {
+      await store.deleteMedia(plan.removed.map((r) => r.id));
+      for (const r of plan.removed) if (r.kind === 'video') await rm(posterPath(store.dir, r.id), { force: true });
+    }
     summary.removed = plan.removed.length;
     if (plan.moved.length) {
       await store.patchMedia(plan.moved.map(({ row, file }) => ({ id: row.id, path: file.path, folder_id: plan.seen.get(file.path)!.folderId, mtime: file.mtimeMs, bytes: file.size })));
@@ -256,6 +274,7 @@ export class Indexer {
         const v = await this.deps.analyzeVideo(path, task.signal);
         const meta = await this.deps.metadata(path, 'video').catch(() => null);
         const media = withMetadata({ ...row, width: v.width, height: v.height, duration: v.durationSec }, meta);
+        if (v.posterJpeg) await writePoster(store.dir, media.id, v.posterJpeg);
         summary.faces += await this.writeFaces(writer, media, v.tracks.map((t) => ({ face: t.face, timeSec: t.timeSec, ranges: t.ranges })));
         summary.indexed++;
       } catch (e) {
@@ -375,6 +394,18 @@ class BatchWriter {
     await this.store.addFaces(newFaces);
     await this.store.upsertMedia(mediaRows);
   }
+}
+
+/** Video posters live beside the database: `<library>/posters/<media id>.jpg`. */
+export function posterPath(libraryDir: string, mediaId: string): string {
+  return join(libraryDir, 'posters', `${mediaId}.jpg`);
+}
+
+async function writePoster(libraryDir: string, mediaId: string, jpeg: Buffer): Promise<void> {
+  const p = posterPath(libraryDir, mediaId);
+  await mkdir(dirname(p), { recursive: true });
+  await writeFile(`${p}.tmp`, jpeg);
+  await rename(`${p}.tmp`, p);
 }
 
 function emptyMedia(file: FileInfo, folderId: string): MediaRow {

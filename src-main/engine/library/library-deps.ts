@@ -38,6 +38,7 @@ export function libraryDeps(pipeline: FacePipeline, embedderId: string): IndexDe
         width: v.width,
         height: v.height,
         tracks: v.tracks.map((t) => ({ face: { ...t.bestFace, embedding: t.embedding }, timeSec: t.bestFace.timeSec, ranges: t.ranges })),
+        posterJpeg: v.posterJpeg,
       };
     },
   } satisfies Omit<IndexerDeps, 'store' | 'writeBatchFiles'>;
