@@ -23,6 +23,10 @@ import type { LibraryStatus, MediaError } from './library/library-service';
 import { libraryDeps, watcherFactory } from './library/library-deps';
 import type { Task } from './tasks/task-registry';
 import type { FolderRow } from './store/rows';
+import { DEFAULT_PEOPLE_SETTINGS, DEFAULT_SEARCH_SETTINGS } from './settings';
+import type { PeopleSettings, SearchSettings } from './settings';
+import { PeopleService } from './people/people-service';
+import { SearchService } from './search/search-service';
 
 export interface EngineOptions {
   vision?: Partial<VisionSettings>;
@@ -32,6 +36,10 @@ export interface EngineOptions {
   /** Open the library database: a folder, or true for the default one (the user's data folder). */
   library?: string | true;
   indexing?: Partial<IndexingSettings>;
+  people?: Partial<PeopleSettings>;
+  search?: Partial<SearchSettings>;
+  /** Cluster new faces automatically after each indexing run that changed something (default true). */
+  autoCluster?: boolean;
   /** Analyzers on the calling thread instead of worker threads (benchmarks measuring pure inference). */
   inProcess?: boolean;
   /** Fetch the default model pack when it is missing (first use). Default true. */
@@ -41,6 +49,10 @@ export interface EngineOptions {
 
 export class Engine {
   private library: LibraryService | null = null;
+  private peopleService: PeopleService | null = null;
+  private searchService: SearchService | null = null;
+  /** Clustering and search-index upkeep that follow an indexing run. */
+  private afterIndexing: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly settings: VisionSettings,
@@ -62,7 +74,8 @@ export class Engine {
       settings,
       { inProcess: opts.inProcess ?? false },
     );
-    if (pipeline.provider.fallbackReason) opts.log?.(`using CPU: ${pipeline.provider.fallbackReason}`);
+    // With `auto`, CPU on a machine without a usable GPU is normal; say why only when a GPU was asked for.
+    if (pipeline.provider.fallbackReason && settings.provider !== 'auto') opts.log?.(`using CPU: ${pipeline.provider.fallbackReason}`);
     const engine = new Engine(settings, pipeline, models, modelsDir);
     if (opts.library) {
       const dir = opts.library === true ? defaultLibraryDir() : opts.library;
@@ -72,8 +85,48 @@ export class Engine {
         libraryDeps(pipeline, models.embedder.entry.id),
         watcherFactory(),
       );
+      const log = opts.log ?? (() => undefined);
+      const people = new PeopleService(engine.library.store, { ...DEFAULT_PEOPLE_SETTINGS, ...opts.people }, engine.library.tasks, log);
+      const search = new SearchService(
+        engine.library.store,
+        { ...DEFAULT_SEARCH_SETTINGS, ...opts.search },
+        { analyze: (input, o) => engine.analyze(input, o) },
+        { log },
+      );
+      engine.peopleService = people;
+      engine.searchService = search;
+      // Like IMM's incremental figure clustering: each settled indexing run clusters only the new faces,
+      // after persons touched by removed photos are brought up to date; the search index follows.
+      engine.library.onSettled(() => {
+        engine.afterIndexing = engine.afterIndexing.then(async () => {
+          await people.reconcilePersons();
+          if (opts.autoCluster !== false) await people.cluster();
+          await search.maintainIndex();
+        }).catch((e: unknown) => log(`after indexing: ${e instanceof Error ? e.message : String(e)}`));
+      });
     }
     return engine;
+  }
+
+  /** Resolves once the work that follows indexing (persons upkeep, clustering, search index) is done. */
+  async settled(): Promise<void> {
+    let seen: Promise<void>;
+    do {
+      seen = this.afterIndexing;
+      await seen;
+    } while (seen !== this.afterIndexing);
+  }
+
+  /** Persons: clustering runs, queries, corrections, suggestions, export (IMM figure clusters). */
+  get people(): PeopleService {
+    if (!this.peopleService) throw new EngineError('INVALID_ARGUMENT', 'No library is open');
+    return this.peopleService;
+  }
+
+  /** Face, person, media and clip search (IMM CreateFacesSearchingTask, ICE SearchMediaByFace / ClipByFace). */
+  get search(): SearchService {
+    if (!this.searchService) throw new EngineError('INVALID_ARGUMENT', 'No library is open');
+    return this.searchService;
   }
 
   private lib(): LibraryService {
@@ -183,8 +236,8 @@ export class Engine {
   }
 
   /** Raw faces with embeddings, for engine-internal callers (indexing, search). */
-  async analyze(path: string | Buffer): Promise<Face[]> {
-    return (await this.pipeline.analyze(path)).faces;
+  async analyze(path: string | Buffer, options: Partial<AnalyzeOptions> = {}): Promise<Face[]> {
+    return (await this.pipeline.analyze(path, options)).faces;
   }
 
   /**
@@ -208,6 +261,8 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    await this.settled();
+    await this.peopleService?.close();
     await this.library?.close();
     await this.pipeline.close();
   }

@@ -39,8 +39,17 @@ export const index: Command = {
   async run(ctx) {
     if (ctx.positionals.length) await ctx.engine.addFolders(ctx.positionals);
     const task = await runIndex(ctx, 'indexing');
+    if (!ctx.json) printSummary(ctx.out, task);
+    // New faces are grouped into persons right after indexing, as in the app.
+    if (task.status === 'succeeded') {
+      if (!ctx.json) ctx.err.write('grouping faces into persons…\n');
+      await ctx.engine.settled();
+      if (!ctx.json) {
+        const st = await ctx.engine.libraryStatus();
+        ctx.out.write(`${st.persons} persons; \`face-organizer people\` lists them\n`);
+      }
+    }
     if (ctx.json) printJson(ctx.out, task);
-    else printSummary(ctx.out, task);
     return task.status === 'succeeded' ? 0 : task.status === 'cancelled' ? 130 : 1;
   },
 };
