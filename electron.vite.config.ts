@@ -43,7 +43,10 @@ export default defineConfig(({ command }) => ({
         input: {
           index: fromRoot('src-main/electron/main.ts'),
           'analyzer-worker': fromRoot('src-main/engine/vision/analyzer-worker.ts'),
+          'cluster-worker': fromRoot('src-main/engine/people/cluster-worker.ts'),
         },
+        // Shared chunks beside the entries: the engine starts its workers from files next to its own code.
+        output: { chunkFileNames: '[name]-[hash].js' },
       },
     },
   },

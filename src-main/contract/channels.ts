@@ -8,13 +8,90 @@
 /** The one global the preload exposes to the renderer (`window.faceOrganizer`). */
 export const BRIDGE_KEY = 'faceOrganizer';
 
-/** Request/response channels. Adding one here without its schemas in ipc.ts fails to compile. */
-export const INVOKE_CHANNELS = Object.freeze(['app:info'] as const);
-/** Events main pushes to the renderer. None yet: the engine's progress events come with the engine. */
-export const EVENT_NAMES = Object.freeze([] as const);
+/**
+ * Request/response channels. Adding one here without its schemas in ipc.ts fails to compile.
+ * `app:*` and `dialog:*` are answered by the door itself (Electron main, the web server); every other
+ * channel is an engine operation, served by the transport-neutral dispatcher in src-main/engine/api.
+ */
+export const INVOKE_CHANNELS = Object.freeze([
+  'app:info',
+  // Native dialogs: Electron only (web mode answers UNSUPPORTED; the page shows a path field instead).
+  'dialog:pickFolders',
+  // Vision (no library needed).
+  'vision:status',
+  'vision:detect',
+  'vision:compare',
+  'settings:get',
+  // Library: folders, indexing runs, status, failed files (IMM CreateBinding / IndexFileMeta).
+  'library:status',
+  'library:folders',
+  'library:addFolders',
+  'library:removeFolder',
+  'library:index',
+  'library:pause',
+  'library:resume',
+  'library:errors',
+  // Media browsing: the photo grid, the viewer, query images uploaded for search by face.
+  'media:list',
+  'media:get',
+  'media:upload',
+  // Tasks (IMM GetTask / ListTasks / cancel).
+  'tasks:list',
+  'tasks:get',
+  'tasks:cancel',
+  // People (IMM figure clusters): queries, corrections, suggestions, runs, export.
+  'people:list',
+  'people:get',
+  'people:media',
+  'people:faces',
+  'people:unassigned',
+  'people:rename',
+  'people:merge',
+  'people:moveFaces',
+  'people:rejectFace',
+  'people:removeFaces',
+  'people:setHidden',
+  'people:setCover',
+  'people:faceSuggestions',
+  'people:answerSuggestion',
+  'people:mergeSuggestions',
+  'people:cluster',
+  'people:export',
+  // Search (IMM face search, ICE SearchMediaByFace / SearchMediaClipByFace).
+  'search:faces',
+  'search:media',
+  'search:clips',
+] as const);
+/**
+ * Events pushed to the renderer: every change of a task (progress, end), as the task itself; and
+ * commands from the desktop app's native menus (Add Folder…, View ▸ People…).
+ */
+export const EVENT_NAMES = Object.freeze(['task:progress', 'app:command'] as const);
+
+/** What a native menu item asks the page to do. */
+export const APP_COMMANDS = Object.freeze([
+  'add-folders',
+  'reindex',
+  'show-photos',
+  'show-people',
+  'show-search',
+  'show-find',
+  'show-tasks',
+  'show-settings',
+] as const);
+export type AppCommand = (typeof APP_COMMANDS)[number];
+
+/** Channels the doors answer themselves; everything else goes to the engine. */
+export const SHELL_CHANNELS = Object.freeze(['app:info', 'dialog:pickFolders'] as const);
+export type ShellChannel = (typeof SHELL_CHANNELS)[number];
 
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];
 export type EventName = (typeof EVENT_NAMES)[number];
+export type EngineChannel = Exclude<InvokeChannel, ShellChannel>;
+
+export function isShellChannel(name: string): name is ShellChannel {
+  return (SHELL_CHANNELS as readonly string[]).includes(name);
+}
 
 export function isInvokeChannel(name: unknown): name is InvokeChannel {
   return typeof name === 'string' && (INVOKE_CHANNELS as readonly string[]).includes(name);
@@ -32,6 +109,8 @@ export const TRANSPORT_ERROR_CODES = {
   UNKNOWN_CHANNEL: 'the channel is not part of the API',
   UNTRUSTED_SENDER: 'the request did not come from the app itself',
   INVALID_ARGUMENT: 'an argument is out of range or malformed',
+  UNSUPPORTED: 'this operation is not available here (e.g. a native dialog in web mode)',
+  ENGINE_UNAVAILABLE: 'the engine is starting, restarting or has stopped',
   TRANSPORT_FAILED: 'the request could not reach the app',
   INTERNAL: 'an unexpected internal error',
 } as const;
@@ -67,10 +146,37 @@ export interface FaceOrganizerBridge {
  * Web mode carries the same channels over HTTP on the server's own origin: `POST {invokePath}{channel}`
  * with body `{ "payload": … }` answers an `ApiResult` as JSON; events stream as server-sent events
  * named after the event. The token proves the page was opened from the URL the server printed.
+ * `media:upload` is the one exception: its bytes travel raw (`Content-Type: application/octet-stream`,
+ * the file name in the `X-File-Name` header, URI-encoded) instead of inside JSON.
  */
 export const WEB_API = {
   invokePath: '/api/invoke/',
   eventsPath: '/api/events',
   /** Sent as `Authorization: Bearer <token>`; EventSource cannot send headers, so events use `?token=`. */
   tokenQueryParam: 'token',
+  uploadNameHeader: 'X-File-Name',
+  /** Media routes: `{mediaPath}{kind}/{id}?t=<mediaToken>`; the media token (from app:info) can only read media. */
+  mediaPath: '/media/',
+  mediaTokenQueryParam: 't',
 } as const;
+
+/**
+ * What the photo grid, the viewer and the person views show, addressed the same way in both doors:
+ * `face-media://{kind}/{id}` inside Electron, `/media/{kind}/{id}?t=…` in web mode.
+ * - `thumb`: a small WebP of a photo or of a video's poster frame (cached on disk under the library);
+ * - `preview`: a large WebP (the viewer's image; always decodable by the page, HEIC included);
+ * - `face`: a square crop around one face;
+ * - `original`: the file itself (videos play from it, with byte ranges);
+ * - `upload`: a preview of an image uploaded for search by face.
+ * Only media rows of the library (and files inside its folders) are served; ids are opaque.
+ */
+/** The custom scheme Electron serves media on (registered privileged, standard and secure). */
+export const MEDIA_SCHEME = 'face-media';
+
+export const MEDIA_KINDS = Object.freeze(['thumb', 'preview', 'face', 'original', 'upload'] as const);
+export type MediaUrlKind = (typeof MEDIA_KINDS)[number];
+export const MEDIA_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+export function isMediaUrlKind(value: unknown): value is MediaUrlKind {
+  return typeof value === 'string' && (MEDIA_KINDS as readonly string[]).includes(value);
+}

@@ -6,8 +6,10 @@
  * No electron import: the build config and the tests read this module too.
  */
 
+import { MEDIA_SCHEME } from '../contract/channels';
+
 /** Scheme the thumbnail/media protocol registers; allowed for images and media only. */
-export const MEDIA_SCHEME = 'face-media';
+export { MEDIA_SCHEME };
 
 export interface CspOptions {
   /**

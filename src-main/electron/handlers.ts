@@ -1,22 +1,25 @@
 /**
- * The shell's answers to the contract's channels. The shell only answers about itself; the
- * engine's channels are served by the engine process, whose client is added to `ShellServices`
- * and spread into this map when it exists.
+ * The channels the shell answers itself: what the app is, and the native dialogs. Every other
+ * channel belongs to the engine and is forwarded to its utility process (see shell.ts).
  */
-import type { InvokeHandlers } from './ipc-router';
+import type { ShellChannel } from '../contract/ipc';
+import type { Handlers } from '../engine/api/dispatcher';
 
 export interface ShellServices {
   appVersion: string;
   platform: NodeJS.Platform;
   electronVersion: string;
+  /** The OS folder picker; resolves with the chosen absolute paths, empty when cancelled. */
+  pickFolders(title: string): Promise<string[]>;
 }
 
-export function createInvokeHandlers(services: ShellServices): InvokeHandlers {
+export function createShellHandlers(services: ShellServices): Handlers<ShellChannel> {
   return {
     'app:info': () => ({
       version: services.appVersion,
       platform: services.platform,
       electron: services.electronVersion,
     }),
+    'dialog:pickFolders': async (request) => ({ paths: await services.pickFolders(request?.title ?? 'Add folders') }),
   };
 }

@@ -1,44 +1,26 @@
 /**
  * Main's side of the bridge: every invoke is checked for its sender, its channel and its payload
- * (against the contract's zod schema) before a handler sees it, and every outcome, failures
- * included, goes back as an `ApiResult` envelope.
+ * (against the contract's zod schema) before anything runs, and every outcome, failures included,
+ * goes back as an `ApiResult` envelope. The shell's own channels run here; the engine's are
+ * forwarded, already validated, to the engine process (which validates again).
  */
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { z } from 'zod';
-import {
-  INVOKE_CHANNELS,
-  INVOKE_CONTRACT,
-  apiFailure,
-  isInvokeChannel,
-  type ApiResult,
-  type InvokeChannel,
-  type InvokeRequest,
-  type InvokeResponse,
-} from '../contract/ipc';
-import { toEngineError } from '../engine/errors';
+import { INVOKE_CHANNELS, type ApiResult, type InvokeChannel } from '../contract/ipc';
+import { createDispatcher, type Dispatcher, type Handlers } from '../engine/api/dispatcher';
 
-/** One function per contract channel; the mapped type makes a missing handler a compile error. */
-export type InvokeHandlers = {
-  [C in InvokeChannel]: (request: InvokeRequest<C>) => InvokeResponse<C> | Promise<InvokeResponse<C>>;
-};
+export type InvokeHandlers = Partial<Handlers<InvokeChannel>>;
+export type InvokeDispatcher = Dispatcher;
 
-export type InvokeDispatcher = (channel: unknown, payload: unknown) => Promise<ApiResult<unknown>>;
+export interface RouterOptions {
+  /** Channels without a handler here, after validation: the engine process. */
+  forward?: (channel: InvokeChannel, payload: unknown) => Promise<ApiResult<unknown>>;
+}
 
-export function createInvokeDispatcher(handlers: InvokeHandlers): InvokeDispatcher {
-  return async (channel, payload) => {
-    if (!isInvokeChannel(channel)) return apiFailure('UNKNOWN_CHANNEL', `unknown channel: ${String(channel).slice(0, 80)}`);
-    const parsed = INVOKE_CONTRACT[channel].request.safeParse(payload);
-    if (!parsed.success) return apiFailure('INVALID_ARGUMENT', `${channel}: ${z.prettifyError(parsed.error)}`);
-    // The union of handlers cannot be narrowed per channel by TypeScript; the schema just did it.
-    const handler = handlers[channel] as (request: unknown) => unknown;
-    try {
-      return { ok: true, value: await handler(parsed.data) };
-    } catch (error) {
-      const engineError = toEngineError(error);
-      if (engineError.code === 'INTERNAL') console.error(`${channel} failed:`, error);
-      return { ok: false, error: engineError.toJSON() };
-    }
-  };
+export function createInvokeDispatcher(handlers: InvokeHandlers, options: RouterOptions = {}): InvokeDispatcher {
+  return createDispatcher(handlers, {
+    ...(options.forward ? { forward: options.forward } : {}),
+    logError: (channel, error) => console.error(`${channel} failed:`, error),
+  });
 }
 
 /**
@@ -52,7 +34,7 @@ export function registerInvokeHandlers(
 ): void {
   for (const channel of INVOKE_CHANNELS) {
     ipcMain.handle(channel, (event: IpcMainInvokeEvent, payload: unknown) => {
-      if (!isTrustedSender(event.senderFrame?.url)) return apiFailure('UNTRUSTED_SENDER');
+      if (!isTrustedSender(event.senderFrame?.url)) return { ok: false, error: { code: 'UNTRUSTED_SENDER', message: 'the request did not come from the app itself' } };
       return dispatch(channel, payload);
     });
   }

@@ -1,11 +1,16 @@
-/** Electron main entry (bundled to out/main/index.js, package.json "main"). */
-import { app, dialog } from 'electron';
-import { startShell } from './shell';
+/**
+ * Electron entry (bundled to out/main/index.js, package.json "main"), in two roles:
+ * - in the main process: the shell (windows, menus, dialogs, IPC bridge, media protocol);
+ * - in the utility process the shell forks for the engine (it has `process.parentPort`): the engine.
+ * One bundle entry serves both; each role is imported on demand, so neither loads the other's code,
+ * and the engine role never imports the `electron` module (most of it does not exist there).
+ */
+import type { ParentPortLike } from './engine-host';
 
-startShell().catch((error: unknown) => {
-  // A packaged app has no terminal: the user must see why nothing opened.
-  const message = error instanceof Error ? error.message : String(error);
-  console.error('Face Organizer could not start:', error);
-  dialog.showErrorBox('Face Organizer could not start', message);
-  app.exit(1);
-});
+const parentPort = (process as NodeJS.Process & { parentPort?: ParentPortLike }).parentPort;
+
+if (parentPort) {
+  void import('./engine-host').then(({ runEngineHost }) => runEngineHost(parentPort));
+} else {
+  void import('./app-main').then(({ runApp }) => runApp());
+}

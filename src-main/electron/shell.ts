@@ -1,28 +1,40 @@
 /**
- * The Electron shell's lifecycle: one instance, hardened sessions and windows, the IPC bridge.
- * It owns no product logic: the engine (a utility process, later) is started here before the
- * handlers are built, and reached only through `createInvokeHandlers`' services.
+ * The Electron shell's lifecycle: one instance, hardened sessions and windows, the engine in a
+ * utility process, the IPC bridge, the media protocol, menus and taskbar progress. It owns no
+ * product logic: everything the page asks beyond `app:*` and `dialog:*` is validated here and
+ * forwarded to the engine process.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BrowserWindow, app, ipcMain, session, shell } from 'electron';
+import { BrowserWindow, Menu, MessageChannelMain, app, dialog, ipcMain, protocol, session, shell, utilityProcess } from 'electron';
+import { EVENT_CONTRACT, MEDIA_SCHEME, type EventName } from '../contract/ipc';
 import { isAppUrl, resolveAppLocation } from './app-location';
-import { createInvokeHandlers } from './handlers';
+import { EngineProcess, type ChildProcessLike, type MainPort } from './engine-process';
+import { createShellHandlers } from './handlers';
 import { createInvokeDispatcher, registerInvokeHandlers } from './ipc-router';
+import { createMediaProtocolHandler, MEDIA_SCHEME_PRIVILEGES } from './media-protocol';
+import { buildMenuTemplate } from './menu';
 import { denyPopupsAndWebviews, installSessionSecurity, type OpenExternal } from './security';
+import { createTaskbarProgress } from './taskbar-progress';
 import { createMainWindow } from './window';
 import { WINDOW_STATE_FILE } from './window-state';
 
-// Resolved from the bundled main (out/main/index.js), matching electron.vite.config.ts's outputs.
-const PRELOAD_PATH = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
-const RENDERER_INDEX = fileURLToPath(new URL('../renderer/index.html', import.meta.url));
-
 export type ShellStart = 'started' | 'second-instance';
+
+/** Built files, relative to the app's root (the checkout, or app.asar once packaged). */
+export const BUILD_PATHS = {
+  main: join('out', 'main', 'index.js'),
+  preload: join('out', 'preload', 'index.cjs'),
+  renderer: join('out', 'renderer', 'index.html'),
+} as const;
+
+/** The running shell, for tests and the quit path. */
+export let engineProcess: EngineProcess | null = null;
 
 export async function startShell(): Promise<ShellStart> {
   // Must precede 'ready': it applies to every renderer, including ones Electron creates itself.
   app.enableSandbox();
+  protocol.registerSchemesAsPrivileged([MEDIA_SCHEME_PRIVILEGES]);
 
   if (!app.requestSingleInstanceLock()) {
     // Two instances would index into the same library database; the first one is focused instead.
@@ -46,25 +58,94 @@ export async function startShell(): Promise<ShellStart> {
 
   await app.whenReady();
 
+  const root = app.getAppPath();
   const location = resolveAppLocation({
     isPackaged: app.isPackaged,
     rendererUrl: process.env['ELECTRON_RENDERER_URL'],
-    rendererFile: RENDERER_INDEX,
+    rendererFile: join(root, BUILD_PATHS.renderer),
   });
   installSessionSecurity(session.defaultSession, { location, dev: location.kind === 'dev-server' });
 
-  const handlers = createInvokeHandlers({
+  // ---- the engine, in its own process ---------------------------------------------------------
+  const engine = new EngineProcess({
+    fork: (modulePath, args, options) => utilityProcess.fork(modulePath, args, options) as unknown as ChildProcessLike,
+    createChannel: () => new MessageChannelMain() as unknown as { port1: MainPort; port2: MainPort },
+    entry: join(root, BUILD_PATHS.main),
+    init: {
+      // Packaged apps ship their models (extraResources); a checkout fetches them on first use.
+      fetchModels: !app.isPackaged,
+      watch: true,
+      ...(process.env['FACE_ORGANIZER_LIBRARY'] ? { libraryDir: process.env['FACE_ORGANIZER_LIBRARY'] } : {}),
+    },
+    log: (line) => console.log(`[engine] ${line}`),
+  });
+  engineProcess = engine;
+  engine.start();
+
+  const broadcast = <E extends EventName>(event: E, payload: unknown): void => {
+    // Events are checked like requests: the page only ever receives what the contract describes.
+    const parsed = EVENT_CONTRACT[event].safeParse(payload);
+    if (!parsed.success) return;
+    for (const w of BrowserWindow.getAllWindows()) {
+      if (!w.isDestroyed()) w.webContents.send(event, parsed.data);
+    }
+  };
+  const taskbar = createTaskbarProgress(() => BrowserWindow.getAllWindows());
+  let paused = false;
+  engine.on('event', (event, payload) => {
+    if (event === 'task:progress') {
+      const task = EVENT_CONTRACT['task:progress'].safeParse(payload);
+      if (task.success) taskbar.onTask(task.data, paused);
+    }
+    broadcast(event, payload);
+  });
+
+  session.defaultSession.protocol.handle(MEDIA_SCHEME, createMediaProtocolHandler((kind, id) => engine.media(kind, id)));
+
+  // ---- the bridge -----------------------------------------------------------------------------
+  const handlers = createShellHandlers({
     appVersion: app.getVersion(),
     platform: process.platform,
     electronVersion: process.versions.electron ?? 'unknown',
+    async pickFolders(title) {
+      const parent = BrowserWindow.getFocusedWindow() ?? mainWindow;
+      const options = { title, properties: ['openDirectory', 'multiSelections', 'createDirectory'] as ('openDirectory' | 'multiSelections' | 'createDirectory')[] };
+      const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+      return result.canceled ? [] : result.filePaths;
+    },
   });
-  registerInvokeHandlers(ipcMain, createInvokeDispatcher(handlers), (url) => isAppUrl(location, url));
+  const dispatch = createInvokeDispatcher(handlers, {
+    async forward(channel, payload) {
+      const result = await engine.invoke(channel, payload);
+      if (result.ok && channel === 'library:pause') paused = true;
+      if (result.ok && channel === 'library:resume') paused = false;
+      return result;
+    },
+  });
+  registerInvokeHandlers(ipcMain, dispatch, (url) => isAppUrl(location, url));
 
-  const devIcon = join(app.getAppPath(), 'build', 'icon.png');
+  Menu.setApplicationMenu(Menu.buildFromTemplate(buildMenuTemplate({
+    platform: process.platform,
+    appName: app.name,
+    dev: !app.isPackaged,
+    send: (command) => broadcast('app:command', { command }),
+  })));
+
+  // The engine finishes its writes before the app exits (LanceDB commits, the task file).
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting || engine.state === 'stopped') return;
+    event.preventDefault();
+    quitting = true;
+    void engine.stop().finally(() => app.quit());
+  });
+
+  // ---- windows --------------------------------------------------------------------------------
+  const devIcon = join(root, 'build', 'icon.png');
   const openMainWindow = (): BrowserWindow => {
     const window = createMainWindow({
       location,
-      preloadPath: PRELOAD_PATH,
+      preloadPath: join(root, BUILD_PATHS.preload),
       stateFile: join(app.getPath('userData'), WINDOW_STATE_FILE),
       iconPath: !app.isPackaged && existsSync(devIcon) ? devIcon : undefined,
       devTools: !app.isPackaged,

@@ -23,6 +23,7 @@ import type { LibraryStatus, MediaError } from './library/library-service';
 import { libraryDeps, watcherFactory } from './library/library-deps';
 import type { Task } from './tasks/task-registry';
 import type { FolderRow } from './store/rows';
+import type { LibraryStore } from './store/library-store';
 import { DEFAULT_PEOPLE_SETTINGS, DEFAULT_SEARCH_SETTINGS } from './settings';
 import type { PeopleSettings, SearchSettings } from './settings';
 import { PeopleService } from './people/people-service';
@@ -115,6 +116,11 @@ export class Engine {
       seen = this.afterIndexing;
       await seen;
     } while (seen !== this.afterIndexing);
+  }
+
+  /** The open library's database, for read-only catalogue views of the doors (media lists, thumbnails). */
+  get store(): LibraryStore {
+    return this.lib().store;
   }
 
   /** Persons: clustering runs, queries, corrections, suggestions, export (IMM figure clusters). */

@@ -7,7 +7,16 @@
  * is unit-tested in Node.
  */
 // Values from the zod-free half of the contract only: importing ipc.ts's values would bundle zod.
-import { BRIDGE_KEY, WEB_API, type ApiErrorData, type ApiResult, type FaceOrganizerBridge } from '../../src-main/contract/channels';
+import {
+  BRIDGE_KEY,
+  INVOKE_CHANNELS,
+  MEDIA_SCHEME,
+  WEB_API,
+  type ApiErrorData,
+  type ApiResult,
+  type FaceOrganizerBridge,
+  type MediaUrlKind,
+} from '../../src-main/contract/channels';
 import type { EventName, EventPayload, InvokeChannel, InvokeRequest, InvokeResponse } from '../../src-main/contract/ipc';
 
 /** Channels whose request is `undefined` may be called without a payload argument. */
@@ -21,6 +30,18 @@ export interface ApiClient {
   invoke<C extends InvokeChannel>(channel: C, ...args: PayloadArgs<C>): Promise<InvokeResponse<C>>;
   /** Subscribes to an event main pushes; returns the unsubscribe function. */
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+  /**
+   * Where an <img>/<video> loads library media from: `face-media://…` inside Electron, the server's
+   * `/media/…` routes in web mode. Synchronous, so templates can bind it directly.
+   */
+  mediaUrl(kind: MediaUrlKind, id: string): string;
+  /** Web mode: the read-only media token from `app:info`; ignored inside Electron. */
+  setMediaToken(token: string | null | undefined): void;
+}
+
+/** Whether this build's contract has a channel: views ask before offering features still to come. */
+export function hasChannel(name: string): boolean {
+  return (INVOKE_CHANNELS as readonly string[]).includes(name);
 }
 
 export class ApiError extends Error {
@@ -68,6 +89,14 @@ export class IpcApiClient implements ApiClient {
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
     return this.bridge.on(event, listener as (payload: unknown) => void);
   }
+
+  mediaUrl(kind: MediaUrlKind, id: string): string {
+    return `${MEDIA_SCHEME}://${kind}/${encodeURIComponent(id)}`;
+  }
+
+  setMediaToken(): void {
+    // Electron's protocol is reachable only from the app's own pages: no token.
+  }
 }
 
 /** The slice of `fetch`/`EventSource` the HTTP client uses, so tests pass fakes. */
@@ -82,27 +111,48 @@ export class HttpApiClient implements ApiClient {
   readonly transport = 'http';
   private events: ReturnType<NonNullable<HttpEnvironment['createEventSource']>> | null = null;
   private listeners = 0;
+  private mediaToken: string | null = null;
 
   constructor(private readonly env: HttpEnvironment) {}
 
+  mediaUrl(kind: MediaUrlKind, id: string): string {
+    const query = this.mediaToken ? `?${WEB_API.mediaTokenQueryParam}=${encodeURIComponent(this.mediaToken)}` : '';
+    return `${WEB_API.mediaPath}${kind}/${encodeURIComponent(id)}${query}`;
+  }
+
+  setMediaToken(token: string | null | undefined): void {
+    this.mediaToken = token ?? null;
+  }
+
   async invoke<C extends InvokeChannel>(channel: C, ...[payload]: PayloadArgs<C>): Promise<InvokeResponse<C>> {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    const headers: Record<string, string> = {};
     if (this.env.token) headers['Authorization'] = `Bearer ${this.env.token}`;
-    let body: unknown;
+    let body: BodyInit;
+    if (channel === 'media:upload') {
+      // Image bytes travel raw, not as a JSON array of numbers (see WEB_API).
+      const upload = payload as InvokeRequest<'media:upload'>;
+      headers['Content-Type'] = 'application/octet-stream';
+      headers[WEB_API.uploadNameHeader] = encodeURIComponent(upload.name);
+      body = upload.bytes as Uint8Array<ArrayBuffer>;
+    } else {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify({ payload });
+    }
+    let result: unknown;
     try {
       const response = await this.env.fetch(`${WEB_API.invokePath}${encodeURIComponent(channel)}`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ payload }),
+        body,
         credentials: 'same-origin',
       });
-      body = await response.json().catch(() => {
+      result = await response.json().catch(() => {
         throw new ApiError({ code: 'TRANSPORT_FAILED', message: `the server answered HTTP ${response.status}` });
       });
     } catch (error) {
       throw transportFailure(error);
     }
-    return unwrap<InvokeResponse<C>>(body);
+    return unwrap<InvokeResponse<C>>(result);
   }
 
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {

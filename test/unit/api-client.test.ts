@@ -157,7 +157,7 @@ describe('web token', () => {
 
 describe('app store', () => {
   function fakeClient(invoke: () => Promise<unknown>): ApiClient {
-    return { transport: 'ipc', invoke: invoke as ApiClient['invoke'], on: () => () => undefined };
+    return { transport: 'ipc', invoke: invoke as ApiClient['invoke'], on: () => () => undefined, mediaUrl: () => '', setMediaToken: () => undefined };
   }
 
   it('loads app info through whichever client it is given', async () => {

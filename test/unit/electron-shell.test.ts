@@ -11,12 +11,16 @@ import { AppInfoSchema, INVOKE_CHANNELS } from '../../src-main/contract/ipc';
 import { contentSecurityPolicy } from '../../src-main/electron/csp';
 import { createInvokeDispatcher } from '../../src-main/electron/ipc-router';
 import { startShell } from '../../src-main/electron/shell';
+import { runEngineHost, type ParentPortLike } from '../../src-main/electron/engine-host';
+import { buildMenuTemplate } from '../../src-main/electron/menu';
+import { progressFor } from '../../src-main/electron/taskbar-progress';
 import { EngineError } from '../../src-main/engine/errors';
 import * as electron from './fakes/electron';
+import { fakeLibrary, type FakeLibrary } from './fakes/engine';
 
 vi.mock('electron', () => import('./fakes/electron'));
 
-const { app, ipcMain, session, shell, FakeBrowserWindow, FakeWebContents } = electron;
+const { app, ipcMain, session, shell, dialog, protocol, Menu, utilityProcess, FakeBrowserWindow, FakeWebContents } = electron;
 
 let userData: string;
 
@@ -308,5 +312,167 @@ describe('window state file', () => {
     const { window } = await start();
     expect(window.options).toMatchObject({ width: 1200, height: 800 });
     expect(window.options['x']).toBeUndefined();
+  });
+});
+
+// ---- the engine behind the shell --------------------------------------------------------------
+
+/** Runs the real engine host (over a fake facade) inside each utility process the shell forks. */
+async function withEngine(): Promise<FakeLibrary> {
+  const lib = await fakeLibrary();
+  utilityProcess.onFork = (child) => {
+    runEngineHost(child.parentPort as unknown as ParentPortLike, {
+      openEngine: async () => lib.engine,
+      apiOptions: { catalog: () => lib.catalog, progressIntervalMs: 0 },
+      exit: (code) => child.exit(code),
+      log: () => undefined,
+    });
+  };
+  return lib;
+}
+
+describe('engine process', () => {
+  it('runs the engine in a utility process forked from the bundled main, never in main', async () => {
+    await withEngine();
+    const { window } = await start();
+    expect(utilityProcess.fork).toHaveBeenCalledTimes(1);
+    const [modulePath, , options] = utilityProcess.fork.mock.calls[0]!;
+    expect(modulePath).toBe(join(userData, 'out', 'main', 'index.js'));
+    expect(options).toMatchObject({ serviceName: 'Face Organizer Engine' });
+    expect(String(window.options.webPreferences!['preload'])).toBe(join(userData, 'out', 'preload', 'index.cjs'));
+  });
+
+  it('forwards engine channels after validating them in main', async () => {
+    const lib = await withEngine();
+    const { appUrl } = await start();
+    expect(await ipcMain.invoke('library:status', undefined, appUrl)).toMatchObject({ ok: true, value: { faces: 2 } });
+    expect(await ipcMain.invoke('library:addFolders', { paths: ['/a'], extra: 1 }, appUrl)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await ipcMain.invoke('library:removeFolder', { id: '../x' }, appUrl)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(lib.engine.calls.filter((c) => c.startsWith('addFolders') || c.startsWith('removeFolder'))).toEqual([]);
+    expect(await ipcMain.invoke('library:addFolders', { paths: ['/a'] }, appUrl)).toMatchObject({ ok: true, value: [{ path: '/a' }] });
+    expect(await ipcMain.invoke('library:status', undefined, 'https://evil.example/')).toMatchObject({ ok: false, error: { code: 'UNTRUSTED_SENDER' } });
+  });
+
+  it('passes only contract-shaped events to the page, and shows indexing on the taskbar', async () => {
+    await withEngine();
+    const { window, appUrl } = await start();
+    expect(await ipcMain.invoke('library:index', undefined, appUrl)).toMatchObject({ ok: true });
+    await vi.waitFor(() => {
+      const sent = window.webContents.send.mock.calls.filter(([name]) => name === 'task:progress');
+      expect(sent.map(([, t]) => (t as { status: string }).status)).toContain('succeeded');
+    });
+    for (const [name, payload] of window.webContents.send.mock.calls) {
+      if (name === 'task:progress') expect(payload).toMatchObject({ kind: 'index', progress: expect.any(Object) });
+    }
+    expect(window.progress.some((p) => p.mode === 'normal' && p.value > 0 && p.value <= 1)).toBe(true);
+    await vi.waitFor(() => expect(window.progress.at(-1)).toEqual({ value: -1, mode: 'none' }));
+  });
+
+  it('finishes the engine before quitting', async () => {
+    const lib = await withEngine();
+    await start();
+    await vi.waitFor(() => expect(lib.engine.calls).toContain('startWatching'));
+    expect(app.requestQuit()).toBe(false);
+    await vi.waitFor(() => expect(app.quit).toHaveBeenCalled());
+    expect(lib.engine.calls).toContain('close');
+    expect(utilityProcess.children[0]!.exited).toBe(true);
+  });
+});
+
+describe('face-media: protocol in the shell', () => {
+  it('is registered privileged before ready: standard, secure, streaming, without bypassing the CSP', async () => {
+    await start();
+    expect(protocol.privileged).toEqual([{ scheme: 'face-media', privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } }]);
+    expect(session.defaultSession.protocol.handlers.has('face-media')).toBe(true);
+    // Registering after ready is an error in Electron, and in the stand-in.
+    expect(() => protocol.registerSchemesAsPrivileged([])).toThrow(/before app is ready/);
+  });
+
+  it('serves library media and refuses traversal, symlinks out of the library and unknown ids', async () => {
+    const lib = await withEngine();
+    await start();
+    const ses = session.defaultSession;
+    const ok = await ses.protocol.fetch(`face-media://thumb/${lib.ids.photo}`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toBe('image/webp');
+    expect((await ses.protocol.fetch(`face-media://original/${lib.ids.video}`, { headers: { Range: 'bytes=0-9' } })).status).toBe(206);
+    expect((await ses.protocol.fetch('face-media://original/../../../etc/passwd')).status).toBe(404);
+    expect((await ses.protocol.fetch('face-media://original/..%2f..%2fetc%2fpasswd')).status).toBe(404);
+    expect((await ses.protocol.fetch(`face-media://original/${lib.ids.symlinked}`)).status).toBe(403);
+    expect((await ses.protocol.fetch(`face-media://preview/${lib.ids.tampered}`)).status).toBe(403);
+    expect((await ses.protocol.fetch('face-media://original/no-such-id')).status).toBe(404);
+    // The session filter leaves the scheme to this handler (it blocks network and stray files).
+    expect(ses.request(`face-media://thumb/${lib.ids.photo}`)).toBe(false);
+  });
+});
+
+describe('native dialogs and menus', () => {
+  it('picks folders with the OS dialog; Cancel adds nothing', async () => {
+    const { appUrl, window } = await start();
+    window.focused = true;
+    dialog.picked = ['/home/me/Pictures', '/media/usb/DCIM'];
+    expect(await ipcMain.invoke('dialog:pickFolders', { title: 'Add' }, appUrl)).toEqual({ ok: true, value: { paths: ['/home/me/Pictures', '/media/usb/DCIM'] } });
+    const [parent, options] = dialog.showOpenDialog.mock.calls[0]!;
+    expect(parent).toBe(window);
+    expect(options).toMatchObject({ title: 'Add', properties: expect.arrayContaining(['openDirectory', 'multiSelections']) });
+    dialog.picked = null;
+    expect(await ipcMain.invoke('dialog:pickFolders', undefined, appUrl)).toEqual({ ok: true, value: { paths: [] } });
+    expect(await ipcMain.invoke('dialog:pickFolders', { title: 'x', defaultPath: '/etc' }, appUrl)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+  });
+
+  it('installs native menus with the standard roles and shortcuts; app commands reach the page', async () => {
+    const { window } = await start();
+    expect(Menu.setApplicationMenu).toHaveBeenCalledTimes(1);
+    const template = Menu.application!.template as Electron.MenuItemConstructorOptions[];
+    const flat = (items: Electron.MenuItemConstructorOptions[]): Electron.MenuItemConstructorOptions[] =>
+      items.flatMap((i) => [i, ...(Array.isArray(i.submenu) ? flat(i.submenu) : [])]);
+    const all = flat(template);
+    expect(all.some((i) => i.role === 'editMenu')).toBe(true);
+    expect(all.some((i) => i.role === 'windowMenu')).toBe(true);
+    expect(all.some((i) => i.role === 'togglefullscreen')).toBe(true);
+    const add = all.find((i) => i.label === 'Add Folder…')!;
+    expect(add.accelerator).toBe('CmdOrCtrl+O');
+    (add.click as () => void)();
+    expect(window.webContents.send).toHaveBeenCalledWith('app:command', { command: 'add-folders' });
+    // Developer items only in unpackaged runs.
+    expect(all.some((i) => i.role === 'toggleDevTools')).toBe(true);
+  });
+
+  it('builds the macOS app menu and leaves developer items out of packaged builds', () => {
+    const mac = buildMenuTemplate({ platform: 'darwin', appName: 'Face Organizer', dev: false, send: () => undefined });
+    expect(mac[0]!.label).toBe('Face Organizer');
+    const roles = JSON.stringify(mac);
+    expect(roles).toContain('"role":"quit"');
+    expect(roles).toContain('"role":"hideOthers"');
+    expect(roles).not.toContain('toggleDevTools');
+    const win = buildMenuTemplate({ platform: 'win32', appName: 'Face Organizer', dev: false, send: () => undefined });
+    expect(win[0]!.label).toBe('&File');
+  });
+
+  it('maps indexing tasks to taskbar progress', () => {
+    const task = (status: string, done: number, total: number, phase?: string) => ({
+      id: 't', kind: 'index', status, progress: { done, total, ...(phase ? { phase } : {}) }, createdAt: 0, startedAt: 0, finishedAt: null,
+    }) as never;
+    expect(progressFor(task('running', 0, 0, 'scanning'), false)).toEqual({ value: 2, mode: 'indeterminate' });
+    expect(progressFor(task('running', 5, 10), false)).toEqual({ value: 0.5, mode: 'normal' });
+    expect(progressFor(task('running', 5, 10), true)).toEqual({ value: 0.5, mode: 'paused' });
+    expect(progressFor(task('succeeded', 10, 10), false)).toEqual({ value: -1, mode: 'none' });
+    expect(progressFor({ ...(task('running', 1, 2) as object), kind: 'export' } as never, false)).toBeNull();
+  });
+});
+
+describe('the engine role of the main bundle', () => {
+  it('starts the engine host, not the shell, when Electron runs it as a utility process', async () => {
+    vi.resetModules();
+    const parentPort = new electron.FakeUtilityProcess('x', [], {}).parentPort;
+    (process as unknown as { parentPort?: unknown }).parentPort = parentPort;
+    try {
+      await import('../../src-main/electron/main');
+      await vi.waitFor(() => expect(parentPort.listenerCount('message')).toBe(1));
+      expect(app.enableSandbox).not.toHaveBeenCalled();
+      expect(FakeBrowserWindow.instances).toHaveLength(0);
+    } finally {
+      delete (process as unknown as { parentPort?: unknown }).parentPort;
+    }
   });
 });

@@ -96,6 +96,7 @@ export class LibraryService {
       }
       out.push(await this.store.addFolder(real));
     }
+    if (this.watcher) await this.startWatching();
     return out;
   }
 

@@ -5,7 +5,14 @@
  * renderer's or the OS's part. Behaviour the shell relies on is copied from Electron 39:
  * - `ipcMain.handle` refuses a second handler per channel; invoking an unhandled channel rejects;
  * - navigation events carry `url` on the event and honour `preventDefault()`;
- * - `app.requestSingleInstanceLock()` is false in the second process, `app.quit()` is asynchronous.
+ * - `app.requestSingleInstanceLock()` is false in the second process, `app.quit()` is asynchronous;
+ * - `protocol.registerSchemesAsPrivileged` throws once the app is ready;
+ * - `session.protocol.handle` refuses a second handler per scheme; a handler gets a fetch `Request`
+ *   and answers a `Response`;
+ * - `utilityProcess.fork` starts a child whose `postMessage(message, [port])` arrives on the child's
+ *   `process.parentPort` as `{ data, ports }` (structured clone); `child.on('exit', code)`;
+ * - `MessageChannelMain` ports queue messages until `start()`, deliver `{ data, ports }` events
+ *   asynchronously (structured clone), and emit 'close' on both ends when one closes.
  */
 import { EventEmitter } from 'node:events';
 import { vi } from 'vitest';
@@ -65,6 +72,13 @@ export class FakeBrowserWindow extends EventEmitter {
     return FakeBrowserWindow.instances.filter((w) => !w.destroyed);
   }
 
+  static getFocusedWindow(): FakeBrowserWindow | null {
+    return FakeBrowserWindow.getAllWindows().find((w) => w.focused) ?? null;
+  }
+
+  /** Every setProgressBar call, in order. */
+  readonly progress: Array<{ value: number; mode: string | undefined }> = [];
+
   readonly options: Record<string, unknown> & { webPreferences?: Record<string, unknown> };
   readonly webContents = new FakeWebContents();
   loadedUrl: string | null = null;
@@ -119,6 +133,10 @@ export class FakeBrowserWindow extends EventEmitter {
     return this.minimized;
   }
 
+  setProgressBar(value: number, options?: { mode?: string }): void {
+    this.progress.push({ value, mode: options?.mode });
+  }
+
   isMaximized(): boolean {
     return this.maximized;
   }
@@ -142,7 +160,10 @@ export class FakeBrowserWindow extends EventEmitter {
 }
 
 class FakeApp extends EventEmitter {
+  readonly name = 'Face Organizer';
   isPackaged = false;
+  /** Set once whenReady() has resolved: APIs that must run before 'ready' then throw. */
+  ready = false;
   /** What requestSingleInstanceLock() answers: false plays the second instance. */
   holdsLock = true;
   userData = '';
@@ -153,7 +174,16 @@ class FakeApp extends EventEmitter {
   readonly requestSingleInstanceLock = vi.fn(() => this.holdsLock);
 
   whenReady(): Promise<void> {
-    return Promise.resolve();
+    return Promise.resolve().then(() => {
+      this.ready = true;
+    });
+  }
+
+  /** Plays the user quitting: 'before-quit' (cancellable); true when the app may exit. */
+  requestQuit(): boolean {
+    const event = fakeEvent();
+    this.emit('before-quit', event);
+    return !event.defaultPrevented;
   }
 
   getVersion(): string {
@@ -178,7 +208,31 @@ type HeadersListener = (
 ) => void;
 type RequestListener = (details: { url: string; resourceType: string }, callback: (response: { cancel?: boolean }) => void) => void;
 
+type ProtocolHandler = (request: Request) => Response | Promise<Response>;
+
+class FakeSessionProtocol {
+  readonly handlers = new Map<string, ProtocolHandler>();
+
+  handle(scheme: string, handler: ProtocolHandler): void {
+    if (this.handlers.has(scheme)) throw new Error(`The scheme ${scheme} is already handled`);
+    this.handlers.set(scheme, handler);
+  }
+
+  unhandle(scheme: string): void {
+    this.handlers.delete(scheme);
+  }
+
+  /** Plays the page loading `url` (an <img>, a <video> range request). */
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const scheme = new URL(url).protocol.replace(/:$/, '');
+    const handler = this.handlers.get(scheme);
+    if (!handler) throw new Error(`net::ERR_UNKNOWN_URL_SCHEME ${url}`);
+    return handler(new Request(url, init));
+  }
+}
+
 class FakeSession {
+  readonly protocol = new FakeSessionProtocol();
   permissionRequestHandler: PermissionRequestHandler | null = null;
   permissionCheckHandler: PermissionCheckHandler | null = null;
   devicePermissionHandler: ((details: unknown) => boolean) | null = null;
@@ -269,6 +323,155 @@ class FakeContextBridge {
   }
 }
 
+// ---- utility processes and message ports --------------------------------------------------------
+
+export class FakeMessagePortMain extends EventEmitter {
+  peer: FakeMessagePortMain | null = null;
+  started = false;
+  closed = false;
+  private queue: Array<{ data: unknown; ports: FakeMessagePortMain[] }> = [];
+
+  postMessage(message: unknown, transfer: FakeMessagePortMain[] = []): void {
+    if (this.closed) return;
+    const peer = this.peer;
+    if (!peer || peer.closed) return;
+    // Serialized now (as Electron does), delivered later.
+    peer.enqueue({ data: structuredClone(message), ports: transfer });
+  }
+
+  private enqueue(event: { data: unknown; ports: FakeMessagePortMain[] }): void {
+    this.queue.push(event);
+    if (this.started) this.flushSoon();
+  }
+
+  private flushSoon(): void {
+    setImmediate(() => {
+      while (this.started && !this.closed && this.queue.length) this.emit('message', this.queue.shift()!);
+    });
+  }
+
+  start(): void {
+    this.started = true;
+    this.flushSoon();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.emit('close');
+    const peer = this.peer;
+    if (peer && !peer.closed) {
+      peer.closed = true;
+      peer.emit('close');
+    }
+  }
+}
+
+export class MessageChannelMain {
+  readonly port1 = new FakeMessagePortMain();
+  readonly port2 = new FakeMessagePortMain();
+
+  constructor() {
+    this.port1.peer = this.port2;
+    this.port2.peer = this.port1;
+  }
+}
+
+/**
+ * The child's `process.parentPort`. Like Electron's, it holds messages until the child adds its first
+ * 'message' listener (Electron starts the port on 'newListener'), so a child that sets up
+ * asynchronously does not lose the parent's first message.
+ */
+export class FakeParentPort extends EventEmitter {
+  private held: unknown[] = [];
+
+  constructor(private readonly child: FakeUtilityProcess) {
+    super();
+    this.on('newListener', (name: string) => {
+      if (name !== 'message' || this.held.length === 0) return;
+      const held = this.held;
+      this.held = [];
+      setImmediate(() => held.forEach((e) => this.emit('message', e)));
+    });
+  }
+
+  /** Delivers now if someone listens, else holds. */
+  deliver(event: unknown): void {
+    if (this.listenerCount('message') > 0) this.emit('message', event);
+    else this.held.push(event);
+  }
+
+  postMessage(message: unknown): void {
+    const data = structuredClone(message);
+    setImmediate(() => this.child.emit('message', data));
+  }
+}
+
+export class FakeUtilityProcess extends EventEmitter {
+  readonly parentPort = new FakeParentPort(this);
+  pid: number | undefined = 4242;
+  killed = false;
+  exited = false;
+
+  constructor(readonly modulePath: string, readonly args: string[], readonly options: Record<string, unknown>) {
+    super();
+  }
+
+  postMessage(message: unknown, transfer: FakeMessagePortMain[] = []): void {
+    if (this.exited) throw new Error('the utility process has exited');
+    const data = structuredClone(message);
+    setImmediate(() => this.parentPort.deliver({ data, ports: transfer }));
+  }
+
+  kill(): boolean {
+    if (this.exited) return false;
+    this.killed = true;
+    this.exit(-1);
+    return true;
+  }
+
+  /** Plays the child exiting (a crash when code is not 0). */
+  exit(code: number): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.pid = undefined;
+    setImmediate(() => this.emit('exit', code));
+  }
+}
+
+type ForkHook = (child: FakeUtilityProcess) => void;
+
+export const utilityProcess = {
+  children: [] as FakeUtilityProcess[],
+  /** What runs "inside" a forked child; tests set it to start the engine host on child.parentPort. */
+  onFork: null as ForkHook | null,
+  fork: vi.fn((modulePath: string, args: string[] = [], options: Record<string, unknown> = {}) => {
+    const child = new FakeUtilityProcess(modulePath, args, options);
+    utilityProcess.children.push(child);
+    setImmediate(() => {
+      child.emit('spawn');
+      utilityProcess.onFork?.(child);
+    });
+    return child;
+  }),
+};
+
+export const protocol = {
+  privileged: [] as Array<{ scheme: string; privileges: Record<string, boolean> }>,
+  registerSchemesAsPrivileged: vi.fn((schemes: Array<{ scheme: string; privileges: Record<string, boolean> }>) => {
+    if (app.ready) throw new Error('protocol.registerSchemesAsPrivileged should be called before app is ready');
+    protocol.privileged.push(...schemes);
+  }),
+};
+
+export const Menu = {
+  application: null as { template: unknown[] } | null,
+  buildFromTemplate: vi.fn((template: unknown[]) => ({ template })),
+  setApplicationMenu: vi.fn((menu: { template: unknown[] } | null) => {
+    Menu.application = menu;
+  }),
+};
+
 export const app = new FakeApp();
 export const BrowserWindow = FakeBrowserWindow;
 export const ipcMain = new FakeIpcMain();
@@ -276,7 +479,12 @@ export const ipcRenderer = new FakeIpcRenderer();
 export const contextBridge = new FakeContextBridge();
 export const session = { defaultSession: new FakeSession() };
 export const shell = { openExternal: vi.fn(async (_url: string) => undefined) };
-export const dialog = { showErrorBox: vi.fn() };
+export const dialog = {
+  showErrorBox: vi.fn(),
+  /** Answers what the user "picked"; tests set `picked` (null plays Cancel). */
+  picked: null as string[] | null,
+  showOpenDialog: vi.fn(async (..._args: unknown[]) => ({ canceled: dialog.picked === null, filePaths: dialog.picked ?? [] })),
+};
 export const nativeTheme = { shouldUseDarkColors: false };
 export const screen = {
   displays: [{ id: 1, workArea: { x: 0, y: 0, width: 1920, height: 1040 } }],
@@ -289,6 +497,7 @@ export const screen = {
 export function resetFakeElectron({ userData = '', appPath = '' }: { userData?: string; appPath?: string } = {}): void {
   app.removeAllListeners();
   app.isPackaged = false;
+  app.ready = false;
   app.holdsLock = true;
   app.userData = userData;
   app.appPath = appPath;
@@ -304,8 +513,21 @@ export function resetFakeElectron({ userData = '', appPath = '' }: { userData?: 
   session.defaultSession = new FakeSession();
   shell.openExternal.mockClear();
   dialog.showErrorBox.mockClear();
+  dialog.showOpenDialog.mockClear();
+  dialog.picked = null;
+  utilityProcess.children = [];
+  utilityProcess.onFork = null;
+  utilityProcess.fork.mockClear();
+  protocol.privileged = [];
+  protocol.registerSchemesAsPrivileged.mockClear();
+  Menu.application = null;
+  Menu.buildFromTemplate.mockClear();
+  Menu.setApplicationMenu.mockClear();
   nativeTheme.shouldUseDarkColors = false;
   screen.displays = [{ id: 1, workArea: { x: 0, y: 0, width: 1920, height: 1040 } }];
 }
 
-export default { app, BrowserWindow, ipcMain, ipcRenderer, contextBridge, session, shell, dialog, nativeTheme, screen };
+export default {
+  app, BrowserWindow, ipcMain, ipcRenderer, contextBridge, session, shell, dialog, nativeTheme, screen,
+  utilityProcess, MessageChannelMain, protocol, Menu,
+};

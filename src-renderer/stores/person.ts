@@ -1,0 +1,174 @@
+/**
+ * One person: their photos and clips by date, their faces (for corrections: move, remove, "not this
+ * person", set cover) and export.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { CorrectionResult, FaceRef, Person, PersonMedia } from '../../src-main/contract/people';
+import type { MediaDto } from '../../src-main/contract/ipc';
+import { apiClient } from '../api/client';
+import { errorMessage } from './errors';
+import { usePeopleStore } from './people';
+
+const PAGE = 100;
+
+function toMedia(m: PersonMedia): MediaDto {
+  return {
+    id: m.mediaId,
+    path: m.path,
+    name: m.path.split(/[\\/]/).pop() ?? m.path,
+    folderId: '',
+    kind: m.kind,
+    bytes: 0,
+    capturedAt: m.capturedAt,
+    width: m.width,
+    height: m.height,
+    duration: null,
+    camera: null,
+    status: 'ok',
+    errorCode: null,
+    errorText: null,
+    faceCount: m.faces.length,
+  };
+}
+
+export const usePersonStore = defineStore('person', () => {
+  const person = ref<Person | null>(null);
+  const media = ref<PersonMedia[]>([]);
+  const mediaTotal = ref(0);
+  const mediaToken = ref<string | undefined>(undefined);
+  const faces = ref<FaceRef[]>([]);
+  const facesTotal = ref(0);
+  const facesToken = ref<string | undefined>(undefined);
+  const selectedFaces = ref<Set<string>>(new Set());
+  const loading = ref(false);
+  const busy = ref(false);
+  const error = ref<string | null>(null);
+  const notice = ref<string | null>(null);
+  let ticket = 0;
+
+  const mediaItems = computed(() => media.value.map(toMedia));
+
+  async function open(personId: string): Promise<void> {
+    const mine = ++ticket;
+    if (person.value?.id !== personId) {
+      person.value = null;
+      media.value = [];
+      faces.value = [];
+      selectedFaces.value = new Set();
+    }
+    loading.value = true;
+    error.value = null;
+    notice.value = null;
+    try {
+      const client = apiClient();
+      const [p, m, f] = await Promise.all([
+        client.invoke('people:get', { personId }),
+        client.invoke('people:media', { personId, maxResults: PAGE }),
+        client.invoke('people:faces', { personId, maxResults: PAGE }),
+      ]);
+      if (mine !== ticket) return;
+      person.value = p;
+      media.value = m.media;
+      mediaTotal.value = m.totalCount;
+      mediaToken.value = m.nextToken;
+      faces.value = f.faces;
+      facesTotal.value = f.totalCount;
+      facesToken.value = f.nextToken;
+    } catch (e) {
+      if (mine === ticket) error.value = errorMessage(e);
+    } finally {
+      if (mine === ticket) loading.value = false;
+    }
+  }
+
+  async function moreMedia(): Promise<void> {
+    if (!person.value || !mediaToken.value || loading.value) return;
+    loading.value = true;
+    try {
+      const m = await apiClient().invoke('people:media', { personId: person.value.id, maxResults: PAGE, nextToken: mediaToken.value });
+      media.value = [...media.value, ...m.media];
+      mediaToken.value = m.nextToken;
+    } catch (e) {
+      error.value = errorMessage(e);
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  async function moreFaces(): Promise<void> {
+    if (!person.value || !facesToken.value) return;
+    try {
+      const f = await apiClient().invoke('people:faces', { personId: person.value.id, maxResults: PAGE, nextToken: facesToken.value });
+      faces.value = [...faces.value, ...f.faces];
+      facesToken.value = f.nextToken;
+    } catch (e) {
+      error.value = errorMessage(e);
+    }
+  }
+
+  async function correct(work: () => Promise<CorrectionResult>, done: string): Promise<boolean> {
+    busy.value = true;
+    error.value = null;
+    try {
+      const result = await work();
+      usePeopleStore().apply(result);
+      notice.value = done;
+      selectedFaces.value = new Set();
+      if (person.value) {
+        if (result.deletedPersons.includes(person.value.id)) person.value = null;
+        else await open(person.value.id);
+      }
+      return true;
+    } catch (e) {
+      error.value = errorMessage(e);
+      return false;
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  const id = () => person.value!.id;
+  const chosen = () => [...selectedFaces.value];
+
+  return {
+    person, media, mediaTotal, faces, facesTotal, selectedFaces, loading, busy, error, notice, mediaItems,
+    open, moreMedia, moreFaces,
+    rename: (name: string) => correct(() => apiClient().invoke('people:rename', { personId: id(), name: name.trim() || null }), 'Name saved'),
+    setHidden: (hidden: boolean) => correct(() => apiClient().invoke('people:setHidden', { personIds: [id()], hidden }), hidden ? 'Hidden from People' : 'Shown in People'),
+    setCover: (faceId: string) => correct(() => apiClient().invoke('people:setCover', { personId: id(), faceId }), 'Cover photo changed'),
+    moveTo: (personId: string) => correct(() => apiClient().invoke('people:moveFaces', { faceIds: chosen(), personId }), 'Faces moved'),
+    removeFaces: () => correct(() => apiClient().invoke('people:removeFaces', { faceIds: chosen() }), 'Faces removed'),
+    async notThisPerson(): Promise<boolean> {
+      const faceIds = chosen();
+      let last: CorrectionResult | null = null;
+      return correct(async () => {
+        for (const faceId of faceIds) last = await apiClient().invoke('people:rejectFace', { faceId, personId: id() });
+        return last ?? { changedFaces: 0, persons: [], deletedPersons: [] };
+      }, faceIds.length === 1 ? 'Face taken out of this person' : `${faceIds.length} faces taken out of this person`);
+    },
+    async exportTo(targetDir: string, mode: 'copy' | 'link'): Promise<string | null> {
+      busy.value = true;
+      error.value = null;
+      try {
+        const { taskId } = await apiClient().invoke('people:export', { personIds: [id()], targetDir, mode });
+        notice.value = `Exporting to ${targetDir}… (see Tasks)`;
+        return taskId;
+      } catch (e) {
+        error.value = errorMessage(e);
+        return null;
+      } finally {
+        busy.value = false;
+      }
+    },
+    toggleFace(faceId: string): void {
+      const next = new Set(selectedFaces.value);
+      if (next.has(faceId)) next.delete(faceId);
+      else next.add(faceId);
+      selectedFaces.value = next;
+    },
+    clearFaces(): void {
+      selectedFaces.value = new Set();
+    },
+  };
+});

@@ -1,0 +1,325 @@
+/**
+ * The app in a real browser against the real engine: first run, adding a folder through the UI,
+ * indexing with progress and the expected counts, the failed file with its reason, the viewer with
+ * face boxes, a video opened at a clip, search by face (choosing a face among several), media search
+ * filters, tasks and settings, both themes; and the server refusing a bad token. Screenshots of every
+ * main view go to $E2E_ARTIFACTS (default test-artifacts/).
+ */
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, tempDir } from '../helpers/paths';
+import { LABELS } from '../helpers/truth';
+import { BROKEN, GROUP_PHOTOS, PEOPLE_PHOTOS, api, launchBrowser, makePhotoFolder, screenshot, startServe, type Served } from './harness';
+
+let served: Served;
+let browser: Browser;
+let page: Page;
+let photos: string;
+const consoleErrors: string[] = [];
+const failedResponses: string[] = [];
+
+const IMAGES = PEOPLE_PHOTOS.length + GROUP_PHOTOS.length;
+/** Lower bound: one face per people photo, the labelled count per group photo. */
+const MIN_PHOTO_FACES = PEOPLE_PHOTOS.length + GROUP_PHOTOS.reduce((n, g) => n + (LABELS.groups[g]?.faces ?? 0), 0);
+
+beforeAll(async () => {
+  photos = makePhotoFolder();
+  served = await startServe(join(tempDir('e2e-library'), 'library'));
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+  page.on('console', (m) => {
+    // Failed loads are checked by URL below (the broken file's thumbnail fails, as it should).
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text());
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) failedResponses.push(`${r.status()} ${new URL(r.url()).pathname}`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await served?.stop();
+});
+
+describe('access', () => {
+  it('refuses the API without the token, and the page says how to get in', async () => {
+    const noToken = await fetch(`${served.origin}/api/invoke/library%3Astatus`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect(noToken.status).toBe(401);
+    const wrong = await fetch(`${served.origin}/api/invoke/library%3Astatus`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: 'Bearer nope' }, body: '{}' });
+    expect(wrong.status).toBe(401);
+    expect((await fetch(`${served.origin}/api/events?token=nope`)).status).toBe(401);
+    const rebound = await fetch(`${served.origin}/api/invoke/library%3Astatus`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${served.token}`, Origin: 'https://evil.example' }, body: '{}',
+    });
+    expect(rebound.status).toBe(403);
+
+    const intruder = await browser.newPage();
+    await intruder.goto(`${served.origin}/#token=not-the-token`);
+    await intruder.getByRole('alert').waitFor();
+    expect(await intruder.getByRole('heading', { level: 1 }).textContent()).toBe('Open the link from the terminal');
+    await screenshot(intruder, '00-bad-token');
+    await intruder.close();
+  });
+});
+
+describe('first run and indexing', () => {
+  it('shows the first-run view, then indexes a folder added through the UI', async () => {
+    await page.goto(served.url);
+    await page.getByRole('heading', { name: 'Add a folder to get started' }).waitFor();
+    // The token left the address bar.
+    expect(page.url()).not.toContain('token');
+    await screenshot(page, '01-first-run');
+
+    // Paused first, so the run stops after scanning and its progress can be looked at.
+    await api(served, 'library:pause');
+    await page.getByLabel('Folder on this computer').fill(photos);
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    const card = page.getByTestId('indexing-card');
+    await card.getByRole('heading', { name: 'Indexing paused' }).waitFor();
+    await expect.poll(() => card.getByTestId('indexing-detail').textContent()).toContain(`0 of ${IMAGES + 2} files`);
+    expect(await card.getByRole('progressbar').getAttribute('aria-valuemax')).toBe(String(IMAGES + 2));
+    await screenshot(page, '02-indexing-paused');
+
+    await card.getByRole('button', { name: 'Resume' }).click();
+    await card.getByRole('heading', { name: 'Library up to date' }).waitFor({ timeout: 90_000 });
+    const status = (await api(served, 'library:status')) as { media: { images: number; videos: number; error: number; ok: number }; faces: number };
+    expect(status.media).toMatchObject({ images: IMAGES + 1, videos: 1, error: 1, ok: IMAGES + 1 });
+    expect(status.faces).toBeGreaterThanOrEqual(MIN_PHOTO_FACES);
+    await expect.poll(() => page.getByTestId('library-summary').textContent()).toBe(`${IMAGES + 1} photos · 1 video · ${status.faces} faces`);
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(IMAGES + 2);
+    await screenshot(page, '03-photos');
+  });
+
+  it('lists the file that failed, with its reason', async () => {
+    await page.getByTestId('indexing-card').getByRole('button', { name: 'Show errors' }).click();
+    const list = page.getByTestId('error-list');
+    await list.waitFor();
+    expect(await list.getByRole('heading').textContent()).toBe('1 file could not be indexed');
+    const row = list.getByRole('listitem');
+    expect(await row.textContent()).toContain(BROKEN);
+    expect(await row.textContent()).toMatch(/IMAGE_CORRUPT|NOT_AN_IMAGE|FILE_/);
+    await screenshot(page, '04-errors');
+  });
+});
+
+describe('viewing', () => {
+  it('opens a photo with its faces outlined, by keyboard too', async () => {
+    await page.getByRole('gridcell', { name: /^Photo two_people\.jpg/ }).click();
+    const viewer = page.getByTestId('viewer');
+    await viewer.waitFor();
+    const boxes = viewer.getByRole('button', { name: /^Face \d+:/ });
+    await expect.poll(() => boxes.count()).toBe(2);
+    await expect.poll(() => viewer.locator('img').first().evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await boxes.first().click();
+    expect(await boxes.first().getAttribute('aria-pressed')).toBe('true');
+    await screenshot(page, '05-viewer');
+    await page.keyboard.press('Escape');
+    await viewer.waitFor({ state: 'detached' });
+  });
+
+  it('plays a video from a clip on its timeline', async () => {
+    await page.getByRole('gridcell', { name: /^Video short_hamilton_clip\.mp4/ }).click();
+    const viewer = page.getByTestId('viewer');
+    const marks = viewer.getByTestId('clip-timeline').getByRole('button');
+    await expect.poll(() => marks.count()).toBeGreaterThan(0);
+    // The clip of Lin-Manuel Miranda facing the camera (labels: 3.5-8 s) is among the marks.
+    const labels = await marks.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+    const starts = labels.map((l) => /Play from (\d+):(\d+)/.exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => Number(m[1]) * 60 + Number(m[2]));
+    const clip = starts.findIndex((s) => s >= 2 && s <= 5);
+    expect(clip, `clip starts: ${starts.join(', ')}`).toBeGreaterThanOrEqual(0);
+    await marks.nth(clip).click();
+    const video = viewer.getByTestId('viewer-video');
+    await expect.poll(() => video.evaluate((v) => (v as HTMLVideoElement).currentTime), { timeout: 15_000 }).toBeGreaterThanOrEqual(starts[clip]! - 0.05);
+    await video.evaluate((v) => (v as HTMLVideoElement).pause());
+    await screenshot(page, '06-video-clip');
+    await page.keyboard.press('Escape');
+  });
+});
+
+describe('search', () => {
+  it('finds the faces of a query photo and lets the user choose one', async () => {
+    await page.getByTestId('nav-search').click();
+    await page.getByRole('heading', { name: 'Search by face' }).waitFor();
+    await page.getByTestId('search-file').setInputFiles(join(photos, 'groups', 'bbt1.jpg'));
+    await expect.poll(() => page.getByTestId('search-caption').textContent(), { timeout: 60_000 }).toMatch(/faces found/);
+    const faces = page.getByRole('button', { name: /^Face \d+/ });
+    expect(await faces.count()).toBeGreaterThanOrEqual(LABELS.groups['groups/bbt1.jpg']!.faces);
+    await faces.nth(1).click();
+    await expect.poll(() => page.getByTestId('search-caption').textContent()).toContain('face 2 is chosen');
+    await screenshot(page, '07-search-by-face');
+  });
+
+  it('filters media by type', async () => {
+    await page.getByTestId('nav-find').click();
+    await page.getByRole('radio', { name: 'Videos' }).click();
+    await expect.poll(() => page.getByTestId('find-count').textContent()).toBe('1 result');
+    await page.getByRole('radio', { name: 'Photos' }).click();
+    await expect.poll(() => page.getByTestId('find-count').textContent()).toBe(`${IMAGES + 1} results`);
+    await page.getByRole('radio', { name: 'All' }).click();
+    await screenshot(page, '08-find');
+  });
+});
+
+describe('the other views', () => {
+  it('People opens', async () => {
+    await page.getByTestId('nav-people').click();
+    await page.getByRole('heading', { name: 'People', level: 1 }).waitFor();
+    await screenshot(page, '09-people');
+  });
+
+  it('Tasks shows the finished indexing run', async () => {
+    await page.getByTestId('nav-tasks').click();
+    const recent = page.getByTestId('task-recent').filter({ hasText: 'Indexing' }).first();
+    await recent.waitFor();
+    expect(await recent.textContent()).toContain('Done');
+    expect(await recent.textContent()).toContain(`${IMAGES + 2} of ${IMAGES + 2}`);
+    await screenshot(page, '10-tasks');
+  });
+
+  it('Settings shows the folder, the provider in use and the thresholds', async () => {
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('folder-list').waitFor();
+    expect(await page.getByTestId('folder-list').textContent()).toContain(photos);
+    expect(await page.getByTestId('provider').textContent()).toContain('CPU');
+    await screenshot(page, '11-settings');
+  });
+
+  it('has a dark theme', async () => {
+    await page.getByRole('radio', { name: 'Dark' }).click();
+    await page.getByTestId('nav-photos').click();
+    await page.getByRole('gridcell').first().waitFor();
+    const bg = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim());
+    expect(bg).toBe('#141518');
+    await screenshot(page, '12-photos-dark');
+    await page.getByTestId('nav-settings').click();
+    await page.getByRole('radio', { name: 'System' }).click();
+  });
+
+});
+
+// ---- people and search (clustering runs by itself after indexing) ------------------------------
+
+interface PersonDto { id: string; name: string | null; faceCount: number; mediaCount: number }
+
+async function persons(): Promise<PersonDto[]> {
+  return ((await api(served, 'people:list', { maxResults: 100, hidden: 'include' })) as { persons: PersonDto[] }).persons;
+}
+
+/** The person whose photos include the file `name`. */
+async function personWith(name: string): Promise<PersonDto> {
+  for (const p of await persons()) {
+    const media = (await api(served, 'people:media', { personId: p.id, maxResults: 100 })) as { media: { path: string }[] };
+    if (media.media.some((m) => m.path.endsWith(`/${name}`))) return p;
+  }
+  throw new Error(`no person has ${name}`);
+}
+
+describe('people', () => {
+  it('shows the persons found, named first then by size', async () => {
+    await expect.poll(async () => (await persons()).length, { timeout: 60_000 }).toBeGreaterThanOrEqual(4);
+    await page.getByTestId('nav-people').click();
+    const expected = (await persons()).length;
+    await expect.poll(() => page.getByTestId('person-card').count()).toBe(expected);
+    await screenshot(page, '13-people');
+  });
+
+  it('renames a person in place', async () => {
+    const obama = await personWith('obama_obama.jpg');
+    const card = page.locator(`[data-person-id="${obama.id}"]`);
+    await card.getByRole('button', { name: 'Add a name' }).click();
+    await card.getByRole('textbox').fill('Barack Obama');
+    await card.getByRole('textbox').press('Enter');
+    await expect.poll(async () => (await personWith('obama_obama.jpg')).name).toBe('Barack Obama');
+    // Named persons come first.
+    await expect.poll(() => page.getByTestId('person-card').first().getAttribute('data-person-id')).toBe(obama.id);
+    expect(await page.getByTestId('person-card').first().textContent()).toContain('Barack Obama');
+  });
+
+  it('merges two persons', async () => {
+    const kit = await personWith('kit_harington_john1.jpeg');
+    const rose = await personWith('rose_leslie_img1.jpg');
+    expect(kit.id).not.toBe(rose.id);
+    const before = (await persons()).length;
+    await page.locator(`[data-person-id="${kit.id}"] .cover-button`).click({ modifiers: ['ControlOrMeta'] });
+    await page.locator(`[data-person-id="${rose.id}"] .cover-button`).click({ modifiers: ['ControlOrMeta'] });
+    const bar = page.getByTestId('selection-bar');
+    expect(await bar.textContent()).toContain('2 selected');
+    await screenshot(page, '14-people-selected');
+    await bar.getByRole('button', { name: 'Merge' }).click();
+    await expect.poll(async () => (await persons()).length).toBe(before - 1);
+    const merged = await personWith('rose_leslie_img1.jpg');
+    expect((await personWith('kit_harington_john1.jpeg')).id).toBe(merged.id);
+    expect(merged.faceCount).toBe(kit.faceCount + rose.faceCount);
+    await expect.poll(() => page.getByTestId('person-card').count()).toBe(before - 1);
+  });
+
+  it('opens a person with their photos and faces', async () => {
+    const obama = await personWith('obama_obama.jpg');
+    await page.locator(`[data-person-id="${obama.id}"] .cover-button`).click();
+    await page.getByRole('heading', { name: 'Barack Obama' }).waitFor();
+    await expect.poll(() => page.getByRole('gridcell').count()).toBe(obama.mediaCount);
+    await screenshot(page, '15-person');
+    await page.getByTestId('faces-tab').click();
+    await expect.poll(() => page.getByTestId('face-tile').count()).toBe(obama.faceCount);
+    await screenshot(page, '16-person-faces');
+  });
+});
+
+describe('search results', () => {
+  it('finds the right photos from a photo that is not in the library, with names and scores', async () => {
+    await page.getByTestId('nav-search').click();
+    const startOver = page.getByRole('button', { name: 'Start over' });
+    if (await startOver.isVisible()) await startOver.click();
+    await page.getByTestId('search-file').setInputFiles(join(FIXTURES, 'people', 'obama', 'obama_obama2.jpg'));
+    const results = page.getByTestId('search-result');
+    await expect.poll(() => results.count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+    const labels = await results.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+    expect(labels.some((l) => l.startsWith('obama_obama.jpg'))).toBe(true);
+    expect(labels.some((l) => l.startsWith('two_people.jpg'))).toBe(true);
+    for (const l of labels) expect(l).toMatch(/\d+% similar/);
+    expect(labels.filter((l) => /obama_obama\.jpg|two_people\.jpg/.test(l)).every((l) => l.includes('Barack Obama'))).toBe(true);
+    // Nobody else's photos: the people/ shots of others stay out at the default threshold.
+    expect(labels.some((l) => /leonard|sheldon|penny|amy|howard|kit|rose|biden_biden/.test(l))).toBe(false);
+    await screenshot(page, '17-search-results');
+  });
+
+  it('opens a video result at the time the face is on screen', async () => {
+    await page.getByRole('button', { name: 'Start over' }).click();
+    await page.getByTestId('search-file').setInputFiles(join(FIXTURES, 'people', 'lin_manuel_miranda', 'lin_manuel_miranda_1.png'));
+    const video = page.getByTestId('search-result').filter({ hasText: 'short_hamilton_clip.mp4' }).first();
+    await video.waitFor({ timeout: 60_000 });
+    await video.click();
+    const player = page.getByTestId('viewer-video');
+    await player.waitFor();
+    const [from, to] = (LABELS.video['video/short_hamilton_clip.mp4']!['lin_manuel_miranda'] as [number, number][])[0]!;
+    await expect.poll(() => player.evaluate((v) => (v as HTMLVideoElement).currentTime), { timeout: 15_000 }).toBeGreaterThanOrEqual(from - 0.5);
+    expect(await player.evaluate((v) => (v as HTMLVideoElement).currentTime)).toBeLessThanOrEqual(to + 0.5);
+    await player.evaluate((v) => (v as HTMLVideoElement).pause());
+    await screenshot(page, '18-video-result');
+    await page.keyboard.press('Escape');
+  });
+
+  it('finds media of a person with type filters and pages', async () => {
+    await page.getByTestId('nav-find').click();
+    await page.getByRole('radio', { name: 'All' }).click();
+    const obama = await personWith('obama_obama.jpg');
+    await page.getByTestId('find-who').selectOption(`person:${obama.id}`);
+    await expect.poll(() => page.getByTestId('find-count').textContent()).toBe(`${obama.mediaCount} results`);
+    await page.getByRole('radio', { name: 'Videos' }).click();
+    await expect.poll(() => page.getByTestId('find-count').textContent()).toBe('0 results');
+    await page.getByRole('radio', { name: 'All' }).click();
+    await expect.poll(() => page.getByTestId('find-count').textContent()).toBe(`${obama.mediaCount} results`);
+    await screenshot(page, '19-find-person');
+    await page.getByTestId('find-who').selectOption('anyone');
+  });
+});
+
+describe('page health', () => {
+  it('logged no errors in the page, and only the broken file failed to load', async () => {
+    expect(consoleErrors).toEqual([]);
+    const broken = ((await api(served, 'library:errors')) as { items: { mediaId: string }[] }).items.map((e) => e.mediaId);
+    for (const f of failedResponses) expect(f).toMatch(new RegExp(`^422 /media/thumb/(${broken.join('|')})$`));
+  });
+});
