@@ -35,6 +35,9 @@ export const ERROR_CODES = {
   VIDEO_DECODE_FAILED: 'the video could not be decoded',
   CANCELLED: 'the operation was cancelled',
   EXPORT_TARGET_UNWRITABLE: 'the export folder cannot be created or written to',
+  QUERY_NO_FACE: 'the query image has no usable face',
+  LIBRARY_EMPTY: 'the library has no faces to search yet',
+  SEARCH_TOKEN_INVALID: 'the search token is malformed or belongs to another library',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

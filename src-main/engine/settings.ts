@@ -268,11 +268,22 @@ export interface PeopleSettings {
   /** Density alternative: eps similarity and minimum points. Perfect on the fixtures only for 0.40-0.50 with 2 points; 0.38 merged identities. */
   densityEps: number;
   densityMinPoints: number;
-  /** Runs whose neighbour search exceeds this many cells go to a worker thread (below it the thread start costs more than it saves). */
+  /**
+   * Runs whose neighbour search exceeds this many query x face cells go to a worker thread. 5e8 is ~5 s of
+   * one-thread GEMM, done on the engine thread in slices of at most ~0.4 s; an incremental run of 1,000
+   * faces into 100,000 (1e8) stays in process, because starting the worker and copying the snapshot to it
+   * cost more (measured 5.1 s planned in a worker vs ~1.2 s in process, benchmark). Full re-clusters of big
+   * libraries always go to the worker.
+   */
   workerMinCells: number;
   /** Neighbour kernel: ONNX Runtime's GEMM (~45 GMAC/s per core here) or typed arrays (~1.1); auto falls back to typed arrays. */
   kernel: 'auto' | 'onnx' | 'js';
-  /** Threads of the kernel in a worker (0 = all cores); the in-process kernel uses one so queries stay responsive. */
+  /**
+   * Vectors of the last run are kept this long for the next one (the indexer hands faces over in batches):
+   * the next run reads only the new and unclustered faces' vectors. 100,000 faces hold 200 MB; 0 = off.
+   */
+  snapshotKeepMs: number;
+  /** Threads of the GEMM kernel (0 = all cores). The calling thread waits for it either way, so more threads only shorten the wait. */
   kernelThreads: number;
   /** "Is this <name>?" lists unassigned faces whose score for a named person is at least this (below the join rule). Other-person scores on the fixtures reach 0.306. */
   suggestMinSim: number;
@@ -310,9 +321,10 @@ export const DEFAULT_PEOPLE_SETTINGS: PeopleSettings = {
   algorithm: 'agglomerative',
   densityEps: 0.45,
   densityMinPoints: 2,
-  workerMinCells: 2e7,
+  workerMinCells: 5e8,
   kernel: 'auto',
   kernelThreads: 0,
+  snapshotKeepMs: 120_000,
   suggestMinSim: 0.25,
   mergeSuggestMinSim: 0.3,
   mergeSampleFaces: 16,
@@ -326,4 +338,101 @@ export const DEFAULT_PEOPLE_SETTINGS: PeopleSettings = {
 
 export function peopleSettings(overrides: Partial<PeopleSettings> = {}): PeopleSettings {
   return { ...DEFAULT_PEOPLE_SETTINGS, ...overrides };
+}
+
+/**
+ * Search (src-main/engine/search, docs/search.md). Scores and thresholds are cosine similarities of the
+ * 512-d embeddings. Measured on the fixtures (default pack): different-person pairs across photos
+ * (5119: people/ x people/, people/ x strangers of groups/) reach 0.312; same-person people/ pairs
+ * start at 0.366; faces of one photo reach 0.52 (small monochrome faces of solvay1927 look alike).
+ */
+export interface SearchSettings {
+  /**
+   * Default score floor of face search. 0.32: no cross-photo different-person pair of the fixtures
+   * reaches it while every same-person pair does (docs/search.md has the table); 0 gives the cloud's
+   * plain top-N.
+   */
+  faceThreshold: number;
+  /**
+   * Default faceMatchThreshold of person search: query face vs a person's fused feature (normalized mean
+   * of their faces). Fixtures, leave-one-out: own person >= 0.449 (mean 0.756; a mean is steadier than
+   * one face), any other person or a stranger <= 0.296. 0.37 is the middle of that gap.
+   */
+  personThreshold: number;
+  /** Default match floor of media and clip search (image and token queries): face vs face, as faceThreshold. */
+  mediaThreshold: number;
+  /**
+   * Faces before the vector index is built. Below it LanceDB scans every vector (about 2.5 ms per 1000
+   * rows on 2 cores), so 5000 rows cost ~12 ms; the index answers 100k rows in under 10 ms.
+   */
+  annMinRows: number;
+  /** Retrain the index (new partitions) when the table grew by this share since the last training. */
+  annRebuildGrowth: number;
+  /**
+   * Rows added since the last training that may stay unindexed (LanceDB scans them exactly, ~2.5 ms
+   * per 1000); beyond it the new rows are added to the existing index (table.optimize) in the background.
+   */
+  annMaxUnindexedRows: number;
+  /**
+   * Index kind. `ivf_rq` (IVF + RaBitQ codes) with exact re-ranking: at 1M synthetic faces, recall@10
+   * 1.0, p95 37 ms for the index query, 54 s to build, 128 MB of codes (docs/search.md). Measured against
+   * it at 100k: `ivf_pq` recall@10 <= 0.79 even probing everything (its codes cannot order the many
+   * near-equal distances of unrelated faces); `ivf_hnsw_sq` 0.988 at ef 800 but 80 s to build (~15 min
+   * at 1M); `ivf_flat` exact when probing all partitions, but 85 ms and a 2 GB cache at 1M.
+   */
+  annIndexType: 'ivf_rq' | 'ivf_pq' | 'ivf_flat' | 'ivf_hnsw_sq';
+  /** RaBitQ bits per dimension (ivf_rq). 2: recall@10 1.0 at 1M with 1000 candidates; 1 bit needed 3000 for 0.998 (as fast). */
+  annBits: number;
+  /** IVF partitions; 0 = sqrt(rows) at training time (LanceDB's default rule). */
+  annPartitions: number;
+  /**
+   * Share of the partitions probed. 1 (all): face embeddings have no cluster structure that keeps a
+   * person's faces in one partition (half the partitions found 0.97-0.99 of true matches at 1M), and
+   * the compact RaBitQ codes make probing everything cheap.
+   */
+  annProbeShare: number;
+  /**
+   * Candidates re-ranked with exact distances per query (LanceDB refineFactor = candidates / limit).
+   * With 2-bit codes 1000 gave recall@10 1.0 at 100k and 1M (1-bit codes: 0.987 at 1M).
+   */
+  annCandidates: number;
+  /**
+   * ...and at least this many per result, for long lists: 10 per result missed near-ties of the top 100
+   * on 20k faces; 20 per result keeps recall@100 >= 0.99 (test/integration/search-ann.test.ts).
+   */
+  annRefineMin: number;
+  /** HNSW search breadth (ivf_hnsw_sq only). */
+  annHnswEf: number;
+  /** The index policy is checked at most this often (each check counts rows; a search never waits for a build). */
+  annCheckIntervalMs: number;
+  /** Most matching faces (or video tracks) one media or clip search collects before grouping them by media. */
+  mediaMaxFaces: number;
+  /**
+   * Clip search: ranges of a person's tracks in one video closer than this are one clip. The tracker
+   * already widens each sighting by half a sample interval, so 1 s joins only cuts shorter than a second.
+   */
+  clipMergeGapSec: number;
+}
+
+export const DEFAULT_SEARCH_SETTINGS: SearchSettings = {
+  faceThreshold: 0.32,
+  personThreshold: 0.37,
+  mediaThreshold: 0.32,
+  annMinRows: 5000,
+  annRebuildGrowth: 0.2,
+  annMaxUnindexedRows: 5000,
+  annIndexType: 'ivf_rq',
+  annBits: 2,
+  annPartitions: 0,
+  annProbeShare: 1,
+  annCandidates: 1000,
+  annRefineMin: 20,
+  annHnswEf: 800,
+  annCheckIntervalMs: 10_000,
+  mediaMaxFaces: 20_000,
+  clipMergeGapSec: 1,
+};
+
+export function searchSettings(overrides: Partial<SearchSettings> = {}): SearchSettings {
+  return { ...DEFAULT_SEARCH_SETTINGS, ...overrides };
 }
