@@ -58,6 +58,11 @@ const NEW = Number(args.new);
 const D = EMBEDDING_DIM;
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+/** CPU time of this process (all threads) since `from`: less sensitive than wall time to other processes. */
+const cpuMs = (from: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(from);
+  return Math.round((u.user + u.system) / 1000);
+};
 
 // ---- 1. fixture statistics ------------------------------------------------------------------------
 
@@ -362,9 +367,13 @@ async function storeRoundTrip(lib: Library, assign: Int32Array, settings: People
     const setupMs = performance.now() - t0;
     const service = new PeopleService(store, settings, await TaskRegistry.open(null, 60_000));
     // First run after a start: every vector is read. Second run: the next batch, vectors of the first kept.
-    const cold = await service.runClustering('incremental');
+    let c0 = process.cpuUsage();
+    const cold = { ...(await service.runClustering('incremental')), cpuMs: 0 };
+    cold.cpuMs = cpuMs(c0);
     await store.table('faces').add(facesArrow(lib, LIBRARY + NEW, lib.n, () => null, false));
-    const warm = await service.runClustering('incremental');
+    c0 = process.cpuUsage();
+    const warm = { ...(await service.runClustering('incremental')), cpuMs: 0 };
+    warm.cpuMs = cpuMs(c0);
     const after = await store.queryFaces({ columns: ['id', 'person_id'] });
     await service.close();
     store.close();
@@ -406,10 +415,12 @@ const kernel = await createKnnKernel({ backend: settings.kernel, threads: os.ava
 const truth = lib.identity;
 // 3. Fresh library: every face free, no persons.
 let t = performance.now();
+let c0 = process.cpuUsage();
 const fresh = await planClusters(inputOf(lib, LIBRARY, () => true, null, 0), settings, kernel, 'incremental');
 out.freshLibrary = {
   faces: LIBRARY,
   ms: Math.round(performance.now() - t),
+  cpuMs: cpuMs(c0),
   phasesMs: Object.fromEntries(Object.entries(fresh.timingsMs).map(([k, v]) => [k, Math.round(v)])),
   counts: fresh.counts,
   metrics: metrics(fresh.assign, truth, LIBRARY),
@@ -425,11 +436,13 @@ const persons = Math.max(-1, ...fresh.assign) + 1;
 const base = new Int32Array(LIBRARY + NEW).fill(-1);
 base.set(fresh.assign);
 t = performance.now();
+c0 = process.cpuUsage();
 const inc = await planClusters(inputOf(lib, LIBRARY + NEW, (r) => r >= LIBRARY, base, persons), settings, kernel, 'incremental');
 out.incrementalInMemory = {
   libraryFaces: LIBRARY,
   newFaces: NEW,
   ms: Math.round(performance.now() - t),
+  cpuMs: cpuMs(c0),
   phasesMs: Object.fromEntries(Object.entries(inc.timingsMs).map(([k, v]) => [k, Math.round(v)])),
   counts: inc.counts,
   newPersons: inc.newPersons,
@@ -441,6 +454,7 @@ if (!args['no-store']) {
   const r = await storeRoundTrip(lib, fresh.assign, settings);
   const runOut = (x: typeof r.cold) => ({
     ms: Math.round(x.timingsMs.total),
+    cpuMs: x.cpuMs,
     phasesMs: Object.fromEntries(Object.entries(x.timingsMs).map(([k, v]) => [k, Math.round(v)])),
     worker: x.worker,
     facesChanged: x.facesChanged,

@@ -2,8 +2,8 @@
  * Exact top-k by dot product (cosine on unit vectors) of query rows against base rows: the one
  * primitive every clustering step is built on. Two backends with identical results: ONNX Runtime's
  * GEMM (fast; the default) and a typed-array loop (the fallback, and the reference in tests). The
- * selection is done here for both: ONNX Runtime's TopK took 81 ms where GEMM plus this loop took 34 ms
- * on a typical inverted-file list (2,500 x 316, k 25).
+ * selection is done here for both: on a typical inverted-file block (2,500 x 316, k 25) ONNX Runtime's
+ * GEMM + TopK took 81 ms, its GEMM + this loop 22 ms.
  */
 import ort from 'onnxruntime-node';
 import { dotAt } from './vector-math';
@@ -30,18 +30,26 @@ function emptyTopK(m: number, k: number): TopK {
   return { k, values: new Float32Array(m * k).fill(-Infinity), indices: new Int32Array(m * k).fill(-1) };
 }
 
-/** Inserts (s, j) into row `o` of a sorted top-k (k small, so insertion beats a heap). */
-function offer(out: TopK, o: number, s: number, j: number): void {
-  const k = out.k;
-  if (s <= out.values[o + k - 1]!) return;
-  let p = k - 1;
-  while (p > 0 && out.values[o + p - 1]! < s) {
-    out.values[o + p] = out.values[o + p - 1]!;
-    out.indices[o + p] = out.indices[o + p - 1]!;
-    p--;
+/**
+ * Merges row `r` of a row-major similarity block (`n` columns) into row `o` of a sorted top-k. Most
+ * values lose to the row's current k-th best, so that test comes first; the arrays are locals so the
+ * insertion loop does no property lookups (a block of 2,500 x 316 went from 59 to 22 ms with it).
+ */
+function selectRow(sims: Float32Array, from: number, n: number, vals: Float32Array, idx: Int32Array, o: number, k: number): void {
+  let floor = vals[o + k - 1]!;
+  for (let j = 0; j < n; j++) {
+    const v = sims[from + j]!;
+    if (v <= floor) continue;
+    let p = o + k - 1;
+    while (p > o && vals[p - 1]! < v) {
+      vals[p] = vals[p - 1]!;
+      idx[p] = idx[p - 1]!;
+      p--;
+    }
+    vals[p] = v;
+    idx[p] = j;
+    floor = vals[o + k - 1]!;
   }
-  out.values[o + p] = s;
-  out.indices[o + p] = j;
 }
 
 export class OnnxKnnKernel implements KnnKernel {
@@ -69,19 +77,7 @@ export class OnnxKnnKernel implements KnnKernel {
       const rows = Math.min(chunk, m - r);
       const q = new ort.Tensor('float32', queries.subarray(r * dim, (r + rows) * dim), [rows, dim]);
       const s = (await this.session.run({ q, b })).s!.data as Float32Array;
-      for (let i = 0; i < rows; i++) {
-        const o = (r + i) * k;
-        const so = i * n;
-        // Most values lose to the row's current k-th best: test against a local copy first.
-        let floor = out.values[o + k - 1]!;
-        for (let j = 0; j < n; j++) {
-          const v = s[so + j]!;
-          if (v > floor) {
-            offer(out, o, v, j);
-            floor = out.values[o + k - 1]!;
-          }
-        }
-      }
+      for (let i = 0; i < rows; i++) selectRow(s, i * n, n, out.values, out.indices, (r + i) * k, k);
     }
     return out;
   }
@@ -99,8 +95,10 @@ export class JsKnnKernel implements KnnKernel {
     const n = base.length / dim;
     const out = emptyTopK(m, k);
     if (k === 0) return Promise.resolve(out);
+    const row = new Float32Array(n);
     for (let i = 0; i < m; i++) {
-      for (let j = 0; j < n; j++) offer(out, i * k, dotAt(queries, i * dim, base, j * dim, dim), j);
+      for (let j = 0; j < n; j++) row[j] = dotAt(queries, i * dim, base, j * dim, dim);
+      selectRow(row, 0, n, out.values, out.indices, i * k, k);
     }
     return Promise.resolve(out);
   }
