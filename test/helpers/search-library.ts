@@ -10,16 +10,23 @@
  */
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { Field, FixedSizeList, Float32, RecordBatch, Struct, Table as ArrowTable, makeData, vectorFromArray } from 'apache-arrow';
-import type { DataType } from 'apache-arrow';
+import { createRequire } from 'node:module';
+import type { DataType, Schema, Table as ArrowTableType } from 'apache-arrow';
+import type * as ArrowModule from 'apache-arrow';
 import type { Table } from '@lancedb/lancedb';
-import { FACES_SCHEMA, EMBEDDING_DIM } from '../../src-main/engine/store/schema';
+import { EMBEDDING_DIM } from '../../src-main/engine/store/schema';
 import type { FaceRow, MediaRow, PersonRow } from '../../src-main/engine/store/rows';
 import type { LibraryStore } from '../../src-main/engine/store/library-store';
 import type { Face } from '../../src-main/engine/vision/face-analyzer';
 import type { Engine } from '../../src-main/engine/engine';
 import { analyzeVideo } from '../../src-main/engine/library/video-indexer';
 import { FIXTURES } from './paths';
+
+// LanceDB (CommonJS) accepts an Arrow table as is only when it comes from its own copy of the module;
+// an ESM-built table fails its instanceof check and its re-wrapping, so build with the CommonJS one.
+const arrow = createRequire(import.meta.url)('apache-arrow') as typeof ArrowModule;
+const { Field, FixedSizeList, Float32, RecordBatch, Struct, Table: ArrowTable, makeData, vectorFromArray } = arrow;
+type ArrowTable = ArrowTableType;
 
 // ---- randomness -------------------------------------------------------------------------------
 
@@ -310,7 +317,8 @@ export function syntheticColumns(model: EmbeddingModel, lib: SyntheticLibrary, f
 }
 
 /** Arrow table in the faces table's schema, built from columns (no per-row objects). */
-export function facesArrow(cols: FaceColumns): ArrowTable {
+/** `schema`: the faces table's own (LanceDB's CommonJS Arrow) schema, from `await table.schema()`. */
+export function facesArrow(cols: FaceColumns, schema: Schema): ArrowTable {
   const n = cols.id.length;
   const now = Date.now();
   const fill = <T>(v: T): T[] => new Array<T>(n).fill(v);
@@ -320,7 +328,7 @@ export function facesArrow(cols: FaceColumns): ArrowTable {
     score: fill(0.95), quality: cols.quality, person_id: cols.person_id, assignment: cols.person_id.map((p) => (p ? 'auto' : 'none')),
     rejected: fill(null), clustered: fill(true), model_id: fill('synthetic'), created_at: fill(now),
   };
-  const children = FACES_SCHEMA.fields.map((f: Field) => {
+  const children = schema.fields.map((f) => {
     if (f.name === 'vector') {
       const item = new Field('item', new Float32(), true);
       const child = makeData({ type: new Float32(), length: cols.vector.length, nullCount: 0, data: cols.vector });
@@ -328,8 +336,8 @@ export function facesArrow(cols: FaceColumns): ArrowTable {
     }
     return vectorFromArray(values[f.name]!, f.type as DataType).data[0]!;
   });
-  const data = makeData({ type: new Struct(FACES_SCHEMA.fields), length: n, nullCount: 0, children });
-  return new ArrowTable([new RecordBatch(FACES_SCHEMA, data)]);
+  const data = makeData({ type: new Struct(schema.fields), length: n, nullCount: 0, children });
+  return new ArrowTable([new RecordBatch(schema, data)]);
 }
 
 /** Writes the whole plan into a faces table, `batchSize` rows per add. */
@@ -341,9 +349,10 @@ export async function writeSynthetic(
   onBatch?: (done: number) => void,
 ): Promise<void> {
   const batch = opts.batchSize ?? 50_000;
+  const schema = await table.schema();
   for (let from = 0; from < lib.rows; from += batch) {
     const to = Math.min(lib.rows, from + batch);
-    await table.add(facesArrow(syntheticColumns(model, lib, from, to, opts)));
+    await table.add(facesArrow(syntheticColumns(model, lib, from, to, opts), schema));
     onBatch?.(to);
   }
 }

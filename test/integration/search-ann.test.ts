@@ -30,7 +30,7 @@ beforeAll(async () => {
   store = await LibraryStore.open(tempDir('search-ann'));
   await writeSynthetic(store.table('faces'), MODEL, LIB, OPTS);
   await store.table('media').add(syntheticMedia(LIB, OPTS) as unknown as Record<string, unknown>[]);
-  index = new FaceIndex(store.table('faces'), searchSettings({ annMinRows: 30_000 }), { faces: store.table('faces'), media: store.table('media') }, store.dir, (m) => logs.push(m));
+  index = new FaceIndex(store.table('faces'), searchSettings({ annMinRows: 30_000 }), { faces: store.table('faces'), media: store.table('media'), persons: store.table('persons') }, store.dir, (m) => logs.push(m));
 });
 afterAll(() => store?.close());
 
@@ -76,7 +76,7 @@ describe('face vector index', () => {
     const cols = syntheticColumns(MODEL, LIB, 0, 50, OPTS);
     cols.id = cols.id.map((id) => `fresh-${id}`);
     cols.vector.set(q!.vector, 0);
-    await store.table('faces').add(facesArrow(cols));
+    await store.table('faces').add(facesArrow(cols, await store.table('faces').schema()));
     expect((await index.status()).unindexedRows).toBe(50);
     const hits = await index.search(q!.vector, { limit: 3, columns: COLS });
     expect(hits[0]!.row.id).toBe('fresh-f0');
@@ -89,7 +89,7 @@ describe('face vector index', () => {
     expect(await small.status()).toMatchObject({ unindexedRows: 0, indexedRows: 20_050, rowsAtBuild: 20_000 });
     const grow = syntheticColumns(MODEL, LIB, 0, 4000, OPTS);
     grow.id = grow.id.map((id) => `grown-${id}`);
-    await store.table('faces').add(facesArrow(grow));
+    await store.table('faces').add(facesArrow(grow, await store.table('faces').schema()));
     expect(await small.ensure()).toBe('built');
     expect(await small.status()).toMatchObject({ rows: 24_050, rowsAtBuild: 24_050, unindexedRows: 0, partitions: 155 });
   });
