@@ -81,6 +81,24 @@ const thresholds = [0.25, 0.28, 0.3, 0.32, 0.35, 0.4, 0.45, 0.5, 0.55].map((t) =
   trueMatchRate: round(same.filter((s) => s >= t).length / same.length, 3),
 }));
 
+// Person search compares a face with a person's fused feature: each people/ photo against every
+// identity's normalized mean, its own identity's taken without it (leave-one-out).
+const fused = (members: Float32Array[]) => {
+  const c = new Float32Array(members[0]!.length);
+  for (const m of members) for (let i = 0; i < c.length; i++) c[i]! += m[i]!;
+  const n = Math.sqrt(dot(c, c)) || 1;
+  return c.map((x) => x / n);
+};
+const identities = [...new Set(people.map((p) => p.id))];
+const ownFeature: number[] = [], otherFeature: number[] = [];
+for (const p of people) {
+  for (const id of identities) {
+    const members = people.filter((q) => q.id === id && q !== p).map((q) => q.e);
+    if (members.length > 0) (id === p.id ? ownFeature : otherFeature).push(dot(p.e, fused(members)));
+  }
+}
+const strangerFeature = strangers.flatMap((f) => identities.map((id) => dot(f.embedding, fused(people.filter((q) => q.id === id).map((q) => q.e)))));
+
 const model = fitEmbeddingModel(pairStats(same), pairStats(different));
 const simulated = simulatePairs(model, 4000, 77);
 
@@ -230,6 +248,7 @@ console.log(
         strangersVsPeople: summary(pairStats(strangerPairs)),
         samePhoto: summary(pairStats(samePhoto)),
         thresholds,
+        personFeature: { ownPerson: summary(pairStats(ownFeature)), otherPerson: summary(pairStats(otherFeature)), strangers: summary(pairStats(strangerFeature)) },
       },
       syntheticModel: {
         exponent: round(model.exponent, 3),
@@ -238,7 +257,7 @@ console.log(
         samePerson: summary(simulated.same),
         differentPerson: summary(simulated.different),
       },
-      index: { type: searchSettings().annIndexType, candidates: searchSettings().annCandidates, probeShare: searchSettings().annProbeShare },
+      index: (({ annIndexType, annBits, annCandidates, annCandidatesMin, annProbeShare }) => ({ annIndexType, annBits, annCandidates, annCandidatesMin, annProbeShare }))(searchSettings()),
       sizes: results,
       peakRssGB: round(process.resourceUsage().maxRSS / 1e6, 2),
     },

@@ -21,8 +21,9 @@ const INDEX_NAME = 'vector_idx';
  * a person's faces. Without them each is a scan: getMedia of 10 ids took 27 ms over 333k media rows,
  * 8 ms with a BTREE (63 ms to build). The store's optimize() keeps them current like the vector index.
  */
-const LOOKUPS: { table: 'faces' | 'media'; column: string }[] = [
+const LOOKUPS: { table: 'faces' | 'media' | 'persons'; column: string }[] = [
   { table: 'media', column: 'id' },
+  { table: 'persons', column: 'id' },
   { table: 'faces', column: 'id' },
   { table: 'faces', column: 'person_id' },
 ];
@@ -67,7 +68,7 @@ export class FaceIndex {
     private readonly table: Table,
     private readonly settings: SearchSettings,
     /** Tables whose lookup columns get scalar indexes with the vector index (see LOOKUPS); null: none. */
-    private readonly lookupTables: { faces: Table; media: Table } | null,
+    private readonly lookupTables: { faces: Table; media: Table; persons: Table } | null,
     /** Folder for the small state file (rows at the last training); null keeps it in memory only. */
     private readonly stateDir: string | null,
     private readonly log: IndexLog = () => undefined,
@@ -134,7 +135,7 @@ export class FaceIndex {
     const type = state?.type ?? this.settings.annIndexType;
     if (type === 'ivf_hnsw_sq') q = q.ef(Math.max(this.settings.annHnswEf, opts.limit));
     else q = q.nprobes(this.probes(state));
-    const pool = opts.candidates ?? Math.max(this.settings.annCandidates, opts.limit * this.settings.annRefineMin);
+    const pool = opts.candidates ?? Math.max(await this.candidatePool(), opts.limit * this.settings.annRefineMin);
     if (type !== 'ivf_flat') q = q.refineFactor(Math.max(2, Math.ceil(pool / opts.limit)));
     if (opts.where) q = q.where(opts.where);
     q = q.select([...opts.columns, '_distance']);
@@ -152,6 +153,12 @@ export class FaceIndex {
     const hits = rows.map((row) => ({ row, score: 1 - Number(row._distance) }));
     hits.sort((a, b) => b.score - a.score || String(a.row.id).localeCompare(String(b.row.id)));
     return hits;
+  }
+
+  /** Near-ties among unrelated faces grow with the table: one candidate per 1000 rows, within the settings' bounds. */
+  private async candidatePool(): Promise<number> {
+    const rows = await this.table.countRows();
+    return Math.round(Math.min(this.settings.annCandidates, Math.max(this.settings.annCandidatesMin, rows / 1000)));
   }
 
   private probes(state: IndexState | null): number {

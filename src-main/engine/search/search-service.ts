@@ -84,7 +84,7 @@ export class SearchService {
     private readonly embed: FaceSource,
     opts: SearchServiceOptions = {},
   ) {
-    this.index = new FaceIndex(store.table('faces'), settings, { faces: store.table('faces'), media: store.table('media') }, store.dir, opts.log);
+    this.index = new FaceIndex(store.table('faces'), settings, { faces: store.table('faces'), media: store.table('media'), persons: store.table('persons') }, store.dir, opts.log);
     this.persons = new PersonFeatures(store);
   }
 
@@ -207,7 +207,11 @@ export class SearchService {
     const query = await this.mediaQuery(req);
     const matches = await this.matches(query, { kind: 'video', from: req.utcCreate?.gte, to: req.utcCreate?.lte, mediaIds: req.mediaIds });
     const byVideo = new Map<string, Match[]>();
-    for (const m of matches) byVideo.set(m.mediaId, [...(byVideo.get(m.mediaId) ?? []), m]);
+    for (const m of matches) {
+      const list = byVideo.get(m.mediaId);
+      if (list) list.push(m);
+      else byVideo.set(m.mediaId, [m]);
+    }
     const clips = [...byVideo].map(([mediaId, ms]) => {
       const occurrences = mergeClips(
         ms.map((m) => ({ ranges: parseRanges(m.ranges, m.frameTime), frameTime: m.frameTime, score: m.score })),
