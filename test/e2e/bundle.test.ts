@@ -47,8 +47,9 @@ if (out.start.type === 'ready') {
   out.added = await send({ type: 'invoke', channel: 'library:addFolders', payload: { paths: [photos] } });
   await send({ type: 'invoke', channel: 'library:index' });
   out.task = await done;
-  const list = await send({ type: 'invoke', channel: 'media:list', payload: { kind: 'image', limit: 1 } });
-  out.thumb = await send({ type: 'media', kind: 'thumb', mediaId: list.value.items[0].id });
+  // The folder holds a broken file too; a thumbnail is asked for a photo that indexed.
+  const list = await send({ type: 'invoke', channel: 'media:list', payload: { kind: 'image', limit: 50 } });
+  out.thumb = await send({ type: 'media', kind: 'thumb', mediaId: list.value.items.find((m) => m.status === 'ok').id });
 }
 // Printed before the shutdown: the engine ends this process, as it ends its utility process.
 console.log(JSON.stringify(out));
