@@ -4,6 +4,7 @@
  * results), fresh unindexed rows are found, and it is extended or retrained as the table grows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
 import { LibraryStore } from '../../src-main/engine/store/library-store';
 import { SearchService } from '../../src-main/engine/search/search-service';
 import type { FaceSource } from '../../src-main/engine/search/search-service';
@@ -26,13 +27,19 @@ let store: LibraryStore;
 let index: FaceIndex;
 const logs: string[] = [];
 
+// Removed explicitly: a folder made in beforeAll can outlive the worker (~100 MB for the 20k-face table).
+let dir = '';
+
 beforeAll(async () => {
-  store = await LibraryStore.open(tempDir('search-ann'));
+  store = await LibraryStore.open((dir = tempDir('search-ann')));
   await writeSynthetic(store.table('faces'), MODEL, LIB, OPTS);
   await store.table('media').add(syntheticMedia(LIB, OPTS) as unknown as Record<string, unknown>[]);
   index = new FaceIndex(store.table('faces'), searchSettings({ annMinRows: 30_000 }), { faces: store.table('faces'), media: store.table('media'), persons: store.table('persons') }, store.dir, (m) => logs.push(m));
 });
-afterAll(() => store?.close());
+afterAll(() => {
+  store?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 const ids = (hits: { row: Record<string, unknown> }[]) => hits.map((h) => String(h.row.id));
 

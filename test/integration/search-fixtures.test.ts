@@ -5,7 +5,7 @@
  * and paging are exact, persons are found per folder, and bad queries fail with their own codes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { Engine } from '../../src-main/engine/engine';
@@ -26,9 +26,12 @@ let store: LibraryStore;
 let lib: FixtureLibrary;
 let search: SearchService;
 
+// Removed explicitly: a folder made in beforeAll can outlive the worker (~100 MB for the 20k-face table).
+let dir = '';
+
 beforeAll(async () => {
   engine = await openEngine('default');
-  store = await LibraryStore.open(tempDir('search-fixtures'));
+  store = await LibraryStore.open((dir = tempDir('search-fixtures')));
   lib = await buildFixtureLibrary(store, engine, { video: true, withoutCentroid: ['penny'] });
   search = new SearchService(store, searchSettings(), engine);
 });
@@ -37,6 +40,7 @@ afterAll(async () => {
   await search?.close();
   store?.close();
   await engine?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const people = (id: string, file: string) => join(FIXTURES, 'people', id, file);

@@ -3,6 +3,7 @@
  * message before any image is analyzed; an empty library and a query without faces have their own codes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rmSync } from 'node:fs';
 import { LibraryStore } from '../../src-main/engine/store/library-store';
 import { SearchService } from '../../src-main/engine/search/search-service';
 import type { FaceSource } from '../../src-main/engine/search/search-service';
@@ -34,14 +35,18 @@ let store: LibraryStore;
 let source: FakeSource;
 let search: SearchService;
 
+// Removed explicitly: a folder made in beforeAll can outlive the worker (~100 MB for the 20k-face table).
+let dir = '';
+
 beforeAll(async () => {
-  store = await LibraryStore.open(tempDir('search-requests'));
+  store = await LibraryStore.open((dir = tempDir('search-requests')));
   source = new FakeSource();
   search = new SearchService(store, searchSettings(), source);
 });
 afterAll(async () => {
   await search.close();
   store.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 async function refused(p: Promise<unknown>, ...parts: string[]): Promise<void> {
