@@ -13,6 +13,8 @@ export class ProgressPrinter {
     if (now - this.last < (tty ? 100 : 5000) && task.status === 'running') return;
     this.last = now;
     const p = task.progress;
+    // The task's first event comes before the run has said what it is doing.
+    if (!p.phase && p.total === 0 && task.status === 'running') return;
     const c = p.counters ?? {};
     const parts = [
       p.phase === 'scanning' ? 'scanning folders…' : `${p.done}/${p.total} files`,
