@@ -35,6 +35,15 @@ import {
   SetCoverRequestSchema,
   SetHiddenRequestSchema,
   UnassignedFacesRequestSchema,
+  BatchGetPersonsRequestSchema,
+  BatchGetPersonsResultSchema,
+  SplitFacesRequestSchema,
+  HideSmallPersonsRequestSchema,
+  SetConfirmedRequestSchema,
+  SetBirthDateRequestSchema,
+  DeletePersonRequestSchema,
+  DismissMergeRequestSchema,
+  WriteXmpRequestSchema,
 } from './people';
 import { ClipSearchResultSchema, CustomFiltersSchema, FaceSearchResultSchema, MediaSearchResultSchema, SEARCH_LIMITS } from './search';
 import {
@@ -328,6 +337,15 @@ export const INVOKE_CONTRACT = {
   'people:cluster': { request: ClusterRequestSchema.strict().optional(), response: TaskStartedSchema },
   /** Starts an export of persons into a folder the user chose; progress as task events. */
   'people:export': { request: ExportPersonsRequestSchema.strict(), response: TaskStartedSchema },
+  'people:batchGet': { request: BatchGetPersonsRequestSchema.strict(), response: BatchGetPersonsResultSchema },
+  'people:split': { request: SplitFacesRequestSchema.strict(), response: CorrectionResultSchema },
+  'people:hideSmall': { request: HideSmallPersonsRequestSchema.strict(), response: CorrectionResultSchema },
+  'people:setConfirmed': { request: SetConfirmedRequestSchema.strict(), response: CorrectionResultSchema },
+  'people:setBirthDate': { request: SetBirthDateRequestSchema.strict(), response: CorrectionResultSchema },
+  'people:delete': { request: DeletePersonRequestSchema.strict(), response: CorrectionResultSchema },
+  'people:dismissMerge': { request: DismissMergeRequestSchema.strict(), response: z.null() },
+  /** Starts writing XMP face regions beside the photos (sidecars); progress as task events. */
+  'people:writeXmp': { request: WriteXmpRequestSchema.strict().optional(), response: TaskStartedSchema },
   'search:faces': { request: SearchFacesRequestSchema, response: FaceSearchResultSchema },
   'search:media': { request: SearchMediaRequestSchema, response: MediaSearchResultSchema },
   'search:clips': { request: SearchClipsRequestSchema, response: ClipSearchResultSchema },

@@ -150,6 +150,17 @@ export function createEngineHandlers({ engine, catalog, uploads, media }: Engine
     'people:mergeSuggestions': (req) => engine.people.mergeSuggestions(req ?? {}),
     'people:cluster': (req) => taskStarted((opts) => engine.people.cluster(req ?? {}, opts)),
     'people:export': (req) => taskStarted((opts) => engine.people.exportPersons(req, opts)),
+    'people:batchGet': (req) => engine.people.batchGetPersons(req),
+    'people:split': (req) => engine.people.splitFaces(req),
+    'people:hideSmall': (req) => engine.people.hideSmallPersons(req),
+    'people:setConfirmed': (req) => engine.people.setConfirmed(req),
+    'people:setBirthDate': (req) => engine.people.setBirthDate(req),
+    'people:delete': (req) => engine.people.deletePerson(req),
+    'people:dismissMerge': async (req) => {
+      await engine.people.dismissMergeSuggestion(req);
+      return null;
+    },
+    'people:writeXmp': (req) => taskStarted((opts) => engine.people.writeXmpSidecars(req ?? {}, opts)),
 
     // ---- search (query images are references: the engine reads the upload or the library photo)
     'search:faces': async ({ image, ...rest }) => engine.search.searchFaces({ ...rest, ...(image ? { image: (await imagePath(image)).path } : {}) }),
