@@ -66,6 +66,12 @@ export const INVOKE_CHANNELS = Object.freeze([
   'people:dismissMerge',
   'people:writeXmp',
   // Search (IMM face search, ICE SearchMediaByFace / SearchMediaClipByFace).
+  'cloud:status',
+  'cloud:configure',
+  'cloud:saveCredentials',
+  'cloud:disconnect',
+  'cloud:test',
+  'cloud:sync',
   'search:faces',
   'search:media',
   'search:clips',

@@ -47,6 +47,14 @@ import {
 } from './people';
 import { ClipSearchResultSchema, CustomFiltersSchema, FaceSearchResultSchema, MediaSearchResultSchema, SEARCH_LIMITS } from './search';
 import {
+  CloudConfigPatchSchema,
+  CloudConfigSchema,
+  CloudStatusSchema,
+  ConnectionCheckSchema,
+  CredentialsInputSchema,
+  CredentialSummarySchema,
+} from './cloud';
+import {
   CompareResultSchema,
   DetectOptionsSchema,
   DetectResultSchema,
@@ -346,6 +354,15 @@ export const INVOKE_CONTRACT = {
   'people:dismissMerge': { request: DismissMergeRequestSchema.strict(), response: z.null() },
   /** Starts writing XMP face regions beside the photos (sidecars); progress as task events. */
   'people:writeXmp': { request: WriteXmpRequestSchema.strict().optional(), response: TaskStartedSchema },
+  // Cloud sync (off until enabled with saved credentials). Credentials go in, only a summary comes out:
+  // secrets never travel back to the renderer.
+  'cloud:status': { request: z.undefined(), response: CloudStatusSchema },
+  'cloud:configure': { request: CloudConfigPatchSchema, response: CloudConfigSchema },
+  'cloud:saveCredentials': { request: CredentialsInputSchema, response: CredentialSummarySchema },
+  'cloud:disconnect': { request: z.undefined(), response: CloudStatusSchema },
+  'cloud:test': { request: z.undefined(), response: ConnectionCheckSchema },
+  /** Starts push → IMM clustering → pull → comparison with local persons; progress as task events. */
+  'cloud:sync': { request: z.undefined(), response: TaskStartedSchema },
   'search:faces': { request: SearchFacesRequestSchema, response: FaceSearchResultSchema },
   'search:media': { request: SearchMediaRequestSchema, response: MediaSearchResultSchema },
   'search:clips': { request: SearchClipsRequestSchema, response: ClipSearchResultSchema },

@@ -28,6 +28,10 @@ import { DEFAULT_PEOPLE_SETTINGS, DEFAULT_SEARCH_SETTINGS } from './settings';
 import type { PeopleSettings, SearchSettings } from './settings';
 import { PeopleService } from './people/people-service';
 import { SearchService } from './search/search-service';
+import { CloudService } from './cloud/service';
+import { syncLibrary } from './cloud/library-sync';
+import type { LibrarySyncResult } from './cloud/library-sync';
+import { join } from 'node:path';
 
 export interface EngineOptions {
   vision?: Partial<VisionSettings>;
@@ -52,6 +56,7 @@ export class Engine {
   private library: LibraryService | null = null;
   private peopleService: PeopleService | null = null;
   private searchService: SearchService | null = null;
+  private cloudService: CloudService | null = null;
   /** Clustering and search-index upkeep that follow an indexing run. */
   private afterIndexing: Promise<void> = Promise.resolve();
 
@@ -96,6 +101,8 @@ export class Engine {
       );
       engine.peopleService = people;
       engine.searchService = search;
+      // Off until the user enables it and saves credentials: no call of it touches the network before.
+      engine.cloudService = new CloudService({ configDir: join(dir, 'cloud') });
       // Like IMM's incremental figure clustering: each settled indexing run clusters only the new faces,
       // after persons touched by removed photos are brought up to date; the search index follows.
       engine.library.onSettled(() => {
@@ -121,6 +128,19 @@ export class Engine {
   /** The open library's database, for read-only catalogue views of the doors (media lists, thumbnails). */
   get store(): LibraryStore {
     return this.lib().store;
+  }
+
+  /** Alibaba Cloud IMM/ICE sync: configuration, credentials, flows (refused with CLOUD_DISABLED until enabled). */
+  get cloud(): CloudService {
+    if (!this.cloudService) throw new EngineError('INVALID_ARGUMENT', 'No library is open');
+    return this.cloudService;
+  }
+
+  /** Push the library to OSS, cluster in IMM, pull and compare with local persons, as a task. */
+  cloudSync(opts: { started?: (id: string) => void } = {}): Promise<Task> {
+    const cloud = this.cloud;
+    const library = this.lib();
+    return library.tasks.run('cloud.sync', (h): Promise<LibrarySyncResult> => syncLibrary(cloud, library.store, h), opts);
   }
 
   /** Persons: clustering runs, queries, corrections, suggestions, export (IMM figure clusters). */

@@ -80,6 +80,17 @@ describe('dispatch', () => {
     expect(await dispatch('library:errors', { limit: 10 })).toMatchObject({ ok: true, value: { total: 1 } });
   });
 
+  it('serves the cloud panel: off by default, secrets never echoed, flows refused until enabled', async () => {
+    const { dispatch } = await api();
+    expect(await dispatch('cloud:status', undefined)).toMatchObject({ ok: true, value: { enabled: false, ready: false } });
+    expect(await dispatch('cloud:test', undefined)).toMatchObject({ ok: false, error: { code: 'CLOUD_DISABLED' } });
+    const saved = await dispatch('cloud:saveCredentials', { accessKeyId: 'LTAI5tTestKeyId12345', accessKeySecret: 'a-very-secret-value-123' });
+    expect(saved).toMatchObject({ ok: true });
+    expect(JSON.stringify(saved)).not.toContain('a-very-secret-value-123');
+    expect(await dispatch('cloud:configure', { enabled: true, region: 'cn-hangzhou' })).toMatchObject({ ok: true, value: { enabled: true } });
+    expect(await dispatch('cloud:disconnect', undefined)).toMatchObject({ ok: true, value: { enabled: false } });
+  });
+
   it('lists media newest first with paging, and a media item with its faces', async () => {
     const { dispatch, lib } = await api();
     const page = await dispatch('media:list', { limit: 2 });

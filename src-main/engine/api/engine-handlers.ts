@@ -35,6 +35,8 @@ export type EngineOps = Pick<
   | 'onTask'
   | 'people'
   | 'search'
+  | 'cloud'
+  | 'cloudSync'
 >;
 
 /** Long runs answer with their task id at once; progress and the end arrive as task events. */
@@ -161,6 +163,14 @@ export function createEngineHandlers({ engine, catalog, uploads, media }: Engine
       return null;
     },
     'people:writeXmp': (req) => taskStarted((opts) => engine.people.writeXmpSidecars(req ?? {}, opts)),
+
+    // ---- cloud sync
+    'cloud:status': () => engine.cloud.status(),
+    'cloud:configure': (req) => engine.cloud.updateConfig(req),
+    'cloud:saveCredentials': (req) => engine.cloud.saveCredentials(req),
+    'cloud:disconnect': () => engine.cloud.disconnect(),
+    'cloud:test': () => engine.cloud.testConnection(),
+    'cloud:sync': () => taskStarted((opts) => engine.cloudSync(opts)),
 
     // ---- search (query images are references: the engine reads the upload or the library photo)
     'search:faces': async ({ image, ...rest }) => engine.search.searchFaces({ ...rest, ...(image ? { image: (await imagePath(image)).path } : {}) }),

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { EngineOps } from '../../../src-main/engine/api/engine-handlers';
 import type { MediaCatalog } from '../../../src-main/engine/api/media-catalog';
 import type { Person } from '../../../src-main/contract/people';
+import { CloudService } from '../../../src-main/engine/cloud/service';
 import { EngineError } from '../../../src-main/engine/errors';
 import { DEFAULT_VISION_SETTINGS } from '../../../src-main/engine/settings';
 import type { FaceRow, FolderRow, MediaRow } from '../../../src-main/engine/store/rows';
@@ -163,6 +164,12 @@ export async function fakeLibrary(): Promise<FakeLibrary> {
     },
     people: fakePeople(record) as unknown as FakeEngine['people'],
     search: fakeSearch(record, ids) as unknown as FakeEngine['search'],
+    // The real service, disabled: it answers status and refuses every network flow with CLOUD_DISABLED.
+    cloud: new CloudService({ configDir: join(dirs.library, 'cloud') }),
+    cloudSync: (opts) => tasks.run('cloud.sync', async () => {
+      record('cloudSync');
+      return null;
+    }, opts),
     async startWatching() {
       record('startWatching');
     },
