@@ -186,6 +186,23 @@ describe('the other views', () => {
     await screenshot(page, '11-settings');
   });
 
+  it('Settings has the cloud panel: off, an AccessKey is stored masked and erased on disconnect', async () => {
+    const panel = page.getByTestId('cloud-panel');
+    await panel.waitFor();
+    expect(await page.getByTestId('cloud-enabled').isChecked()).toBe(false);
+    expect(await page.getByTestId('cloud-sync').isDisabled()).toBe(true);
+    await panel.getByLabel('AccessKey ID').fill('LTAI5tE2eTestKey0001');
+    await panel.getByLabel('AccessKey secret').fill('e2e-secret-never-shown');
+    await panel.getByRole('button', { name: 'Save AccessKey' }).click();
+    await page.getByTestId('cloud-key').waitFor();
+    expect(await page.getByTestId('cloud-key').textContent()).not.toContain('LTAI5tE2eTestKey0001');
+    expect(await page.content()).not.toContain('e2e-secret-never-shown');
+    await screenshot(page, '20-cloud');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByTestId('cloud-disconnect').click();
+    await page.getByTestId('cloud-key').waitFor({ state: 'detached' });
+  });
+
   it('has a dark theme', async () => {
     await page.getByRole('radio', { name: 'Dark' }).click();
     await page.getByTestId('nav-photos').click();
