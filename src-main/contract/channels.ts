@@ -73,6 +73,7 @@ export const INVOKE_CHANNELS = Object.freeze([
   'cloud:test',
   'cloud:sync',
   'search:faces',
+  'search:persons',
   'search:media',
   'search:clips',
 ] as const);

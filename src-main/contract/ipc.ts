@@ -45,7 +45,7 @@ import {
   DismissMergeRequestSchema,
   WriteXmpRequestSchema,
 } from './people';
-import { ClipSearchResultSchema, CustomFiltersSchema, FaceSearchResultSchema, MediaSearchResultSchema, SEARCH_LIMITS } from './search';
+import { ClipSearchResultSchema, CustomFiltersSchema, FaceSearchResultSchema, MediaSearchResultSchema, PersonSearchRequestSchema, PersonSearchResultSchema, SEARCH_LIMITS } from './search';
 import {
   CloudConfigPatchSchema,
   CloudConfigSchema,
@@ -272,6 +272,10 @@ export const SearchFacesRequestSchema = z
   .refine(oneOf(['image', 'faceId']), { message: 'give exactly one of image or faceId' });
 export type SearchFacesRequest = z.infer<typeof SearchFacesRequestSchema>;
 
+/** Person search by folder (Tencent SearchPersonsReturnsByGroup) with the query image as a reference. */
+export const SearchPersonsRequestSchema = PersonSearchRequestSchema.omit({ image: true }).extend({ image: ImageRefSchema }).strict();
+export type SearchPersonsRequest = z.infer<typeof SearchPersonsRequestSchema>;
+
 const mediaQueryShape = {
   personImage: ImageRefSchema.optional(),
   personId: IdSchema.optional(),
@@ -364,6 +368,7 @@ export const INVOKE_CONTRACT = {
   /** Starts push → IMM clustering → pull → comparison with local persons; progress as task events. */
   'cloud:sync': { request: z.undefined(), response: TaskStartedSchema },
   'search:faces': { request: SearchFacesRequestSchema, response: FaceSearchResultSchema },
+  'search:persons': { request: SearchPersonsRequestSchema, response: PersonSearchResultSchema },
   'search:media': { request: SearchMediaRequestSchema, response: MediaSearchResultSchema },
   'search:clips': { request: SearchClipsRequestSchema, response: ClipSearchResultSchema },
 } as const satisfies { [C in InvokeChannel]: { request: z.ZodType; response: z.ZodType } };

@@ -171,6 +171,10 @@ describe('people and search channels', () => {
     for (const bad of [{ image: '/etc/passwd' }, { image: { path: '/etc/passwd' } }, { image: { uploadId }, faceId: 'face-1' }, {}, { faceId: 'face-1', threshold: 2 }]) {
       expect(await dispatch('search:faces', bad), JSON.stringify(bad)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
     }
+    expect(await dispatch('search:persons', { image: { uploadId }, groupIds: ['folder-1'], maxFaces: 2 })).toMatchObject({ ok: true, value: { personNum: 0 } });
+    expect(lib.engine.calls.at(-1)).toMatch(/^searchPersons .*face-organizer-uploads-.*\.img folder-1$/);
+    expect(await dispatch('search:persons', { image: '/etc/passwd' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
+    expect(await dispatch('search:persons', { image: { uploadId }, maxFaces: 11 })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
     expect(await dispatch('search:media', { personId: 'person-a', mediaType: 'video', pageSize: 10 })).toMatchObject({ ok: true, value: { faceSearchToken: 'tok' } });
     expect(await dispatch('search:media', { personImage: { uploadId }, personId: 'person-a' })).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } });
     expect(await dispatch('search:clips', { faceSearchToken: 'tok', mediaIds: [lib.ids.video] })).toMatchObject({ ok: true });

@@ -174,6 +174,7 @@ export function createEngineHandlers({ engine, catalog, uploads, media }: Engine
 
     // ---- search (query images are references: the engine reads the upload or the library photo)
     'search:faces': async ({ image, ...rest }) => engine.search.searchFaces({ ...rest, ...(image ? { image: (await imagePath(image)).path } : {}) }),
+    'search:persons': async ({ image, ...rest }) => engine.search.searchPersons({ ...rest, image: (await imagePath(image)).path }),
     'search:media': async ({ personImage, ...rest }) => engine.search.searchMedia({ ...rest, ...(personImage ? { personImage: (await imagePath(personImage)).path } : {}) }),
     'search:clips': async ({ personImage, ...rest }) => engine.search.searchClips({ ...rest, ...(personImage ? { personImage: (await imagePath(personImage)).path } : {}) }),
   };

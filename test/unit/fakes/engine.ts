@@ -231,6 +231,10 @@ function fakeSearch(record: (call: string) => void, ids: { photo: string }) {
         modelId: 'm',
       };
     },
+    async searchPersons(req: { image: string; groupIds?: string[] }) {
+      record(`searchPersons ${req.image} ${(req.groupIds ?? []).join(',')}`);
+      return { resultsReturnsByGroup: [], personNum: 0, modelId: 'm' };
+    },
     async searchMedia(req: { personImage?: string; personId?: string }) {
       record(`searchMedia ${req.personImage ?? req.personId}`);
       return { faceSearchToken: 'tok', total: 0, pageNo: 1, pageSize: 10, mediaInfoList: [] };
