@@ -12,6 +12,36 @@ import type { StringEncryptor } from '../../src-main/engine/cloud/credentials';
 import { maskAccessKeyId } from '../../src-main/engine/cloud/redact';
 import { KEY, STS_KEY, removeDir, tempDir } from './helpers';
 
+/**
+ * The app's engine reaching main's safeStorage over a port: every answer is a promise that settles
+ * later, and `fail` makes main refuse (as when safeStorage throws or main does not answer).
+ */
+function asyncSafeStorage(inner = fakeSafeStorage()): StringEncryptor & { calls: string[]; fail: Partial<Record<'encrypt' | 'decrypt', string>> } {
+  const later = <T>(f: () => T): Promise<T> => new Promise((resolve, reject) => setTimeout(() => {
+    try {
+      resolve(f());
+    } catch (e) {
+      reject(e);
+    }
+  }, 5));
+  const enc = {
+    calls: [] as string[],
+    fail: {} as Partial<Record<'encrypt' | 'decrypt', string>>,
+    isEncryptionAvailable: () => later(() => true),
+    encryptString: (s: string) => later(() => {
+      enc.calls.push('encrypt');
+      if (enc.fail.encrypt) throw new Error(enc.fail.encrypt);
+      return inner.encryptString(s) as Buffer;
+    }),
+    decryptString: (b: Buffer) => later(() => {
+      enc.calls.push('decrypt');
+      if (enc.fail.decrypt) throw new Error(enc.fail.decrypt);
+      return inner.decryptString(b) as string;
+    }),
+  };
+  return enc;
+}
+
 /** Stands in for Electron safeStorage: real encryption with a key the "OS" keeps in memory. */
 function fakeSafeStorage(available = true): StringEncryptor & { key: Buffer } {
   const key = randomBytes(32);
@@ -41,7 +71,7 @@ describe('CredentialStore', () => {
 
   it('falls back to an AES-256-GCM file plus a separate key file, both 0600, no plaintext', async () => {
     const store = new CredentialStore({ configDir: join(dir, 'cfg') });
-    expect(store.protection()).toBe('file-aes-256-gcm');
+    expect(await store.protection()).toBe('file-aes-256-gcm');
     const summary = await store.save(STS_KEY);
     expect(summary).toMatchObject({ stored: true, protection: 'file-aes-256-gcm', hasSecurityToken: true, accessKeyIdMasked: 'STS.…d02' });
     expect(JSON.stringify(summary)).not.toContain(STS_KEY.accessKeySecret);
@@ -66,7 +96,60 @@ describe('CredentialStore', () => {
     expect(await readFile(store.filePath, 'utf8')).not.toContain(KEY.accessKeySecret);
     expect(await new CredentialStore({ configDir: dir, encryptor: enc }).load()).toEqual(KEY);
     // Without the OS keychain (e.g. a headless Linux session) the file cannot be opened.
-    await expect(new CredentialStore({ configDir: dir, encryptor: fakeSafeStorage(false) }).load()).rejects.toMatchObject({ code: 'CLOUD_CREDENTIALS' });
+    await expect(new CredentialStore({ configDir: dir, encryptor: fakeSafeStorage(false) }).load()).rejects.toMatchObject({
+      code: 'CLOUD_CREDENTIALS',
+      message: expect.stringMatching(/system keychain, which is not available here/),
+    });
+  });
+
+  it('works with an encryptor that answers asynchronously (main\'s safeStorage over a port)', async () => {
+    const enc = asyncSafeStorage();
+    const store = new CredentialStore({ configDir: dir, encryptor: enc });
+    expect(await store.protection()).toBe('os-encryptor');
+    expect(await store.save(STS_KEY)).toMatchObject({ stored: true, protection: 'os-encryptor', hasSecurityToken: true });
+    const onDisk = await readFile(store.filePath, 'utf8');
+    for (const secret of [STS_KEY.accessKeySecret, STS_KEY.securityToken]) expect(onDisk).not.toContain(secret);
+    await expect(stat(store.keyPath)).rejects.toThrow();
+    expect(await new CredentialStore({ configDir: dir, encryptor: enc }).load()).toEqual(STS_KEY);
+    expect(enc.calls).toEqual(['encrypt', 'decrypt']);
+  });
+
+  it('tells a user opening the desktop app\'s credentials without its keychain (CLI mode) to enter them again', async () => {
+    await new CredentialStore({ configDir: dir, encryptor: asyncSafeStorage() }).save(KEY);
+    const cli = new CredentialStore({ configDir: dir });
+    // The summary still says what is stored and how, without decrypting anything.
+    expect(await cli.describe()).toMatchObject({ stored: true, protection: 'os-encryptor', accessKeyIdMasked: maskAccessKeyId(KEY.accessKeyId) });
+    const err = await cli.load().then(() => null, (e: unknown) => e as Error & { code: string });
+    expect(err).toMatchObject({ code: 'CLOUD_CREDENTIALS' });
+    expect(err!.message).toMatch(/stored by the desktop app with the system keychain/);
+    expect(err!.message).toMatch(/Enter the credentials again here/);
+    // Saving again here replaces them with the file fallback, which this mode can read.
+    expect(await cli.save(KEY)).toMatchObject({ protection: 'file-aes-256-gcm' });
+    expect(await new CredentialStore({ configDir: dir }).load()).toEqual(KEY);
+  });
+
+  it('does not save, nor fall back silently, when the keychain fails to encrypt', async () => {
+    const enc = asyncSafeStorage();
+    enc.fail.encrypt = 'the app did not answer a system keychain request within 10 s';
+    const store = new CredentialStore({ configDir: dir, encryptor: enc });
+    await expect(store.save(KEY)).rejects.toMatchObject({ code: 'CLOUD_CREDENTIALS', message: expect.stringMatching(/could not encrypt the credentials, so they were not saved: the app did not answer/) });
+    expect(await store.describe()).toEqual({ stored: false });
+    await expect(stat(store.keyPath)).rejects.toThrow();
+  });
+
+  it('reports a keychain that cannot decrypt, without the plain text in the message', async () => {
+    const enc = asyncSafeStorage();
+    await new CredentialStore({ configDir: dir, encryptor: enc }).save(KEY);
+    enc.fail.decrypt = 'Error while decrypting the ciphertext provided to safeStorage.decryptString.';
+    await expect(new CredentialStore({ configDir: dir, encryptor: enc }).load()).rejects.toMatchObject({
+      code: 'CLOUD_CREDENTIALS',
+      message: expect.stringMatching(/system keychain could not decrypt the saved cloud credentials \(Error while decrypting/),
+    });
+    // A keychain answering something that is not the credentials: no JSON.parse message quoting it.
+    const garbled: StringEncryptor = { isEncryptionAvailable: () => true, encryptString: (t) => Buffer.from(t), decryptString: () => '{"accessKeySecret":"Leaky-0123456789' };
+    const err = await new CredentialStore({ configDir: dir, encryptor: garbled }).load().then(() => null, (e: unknown) => e as Error);
+    expect(err).toMatchObject({ code: 'CLOUD_CREDENTIALS' });
+    expect(String(err!.message) + String(err!.cause ?? '')).not.toContain('Leaky');
   });
 
   it('refuses a tampered file or a lost key with CLOUD_CREDENTIALS', async () => {

@@ -1,9 +1,10 @@
 /**
  * Where the AccessKey (and optional STS token) lives between sessions.
  *
- * - In the Electron app the shell passes an encryptor with Electron safeStorage's shape: the OS
- *   keeps the key (macOS Keychain, Windows DPAPI, libsecret/kwallet on Linux), so the file on disk
- *   is useless without the user's login session.
+ * - In the Electron app the engine (a utility process, which has no safeStorage of its own) gets an
+ *   encryptor that asks main's Electron safeStorage over the MessagePort: the OS keeps the key
+ *   (macOS Keychain, Windows DPAPI, libsecret/kwallet on Linux), so the file on disk is useless
+ *   without the user's login session. Such an encryptor answers asynchronously.
  * - In CLI/web mode there is no such service without a native dependency, so the fallback is a
  *   0600 file encrypted with AES-256-GCM under a random key kept in a separate 0600 key file. That
  *   only protects against casual reading, a copied config file or a backup that skips the key file;
@@ -20,11 +21,14 @@ import { forgetSecrets, maskAccessKeyId, redact, registerSecret } from './redact
 
 export { redact } from './redact';
 
-/** The subset of Electron's safeStorage the store needs. */
+/**
+ * The subset of Electron's safeStorage the store needs. Every method may also answer a promise: the
+ * app's engine reaches safeStorage in the main process over a MessagePort.
+ */
 export interface StringEncryptor {
-  isEncryptionAvailable(): boolean;
-  encryptString(plainText: string): Buffer;
-  decryptString(encrypted: Buffer): string;
+  isEncryptionAvailable(): boolean | Promise<boolean>;
+  encryptString(plainText: string): Buffer | Promise<Buffer>;
+  decryptString(encrypted: Buffer): string | Promise<string>;
 }
 
 export interface CloudCredentials {
@@ -71,6 +75,11 @@ export function validateCredentials(c: CloudCredentials): void {
   }
 }
 
+/** An encryptor's failure, for a message: the CloudError constructor redacts registered secrets. */
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 async function writePrivate(path: string, data: string | Buffer): Promise<void> {
   // Write-then-rename so a crash never leaves half a file; mode applies at creation, chmod covers
   // the case of a pre-existing file with wider permissions. (Windows ignores POSIX modes; the
@@ -102,8 +111,18 @@ export class CredentialStore {
   }
 
   /** Which protection save() will use now. */
-  protection(): CredentialProtection {
-    return this.opts.encryptor?.isEncryptionAvailable() ? 'os-encryptor' : 'file-aes-256-gcm';
+  async protection(): Promise<CredentialProtection> {
+    return (await this.encryptorAvailable()) ? 'os-encryptor' : 'file-aes-256-gcm';
+  }
+
+  /** An encryptor that cannot even say whether it works counts as unavailable. */
+  private async encryptorAvailable(): Promise<boolean> {
+    if (!this.opts.encryptor) return false;
+    try {
+      return (await this.opts.encryptor.isEncryptionAvailable()) === true;
+    } catch {
+      return false;
+    }
   }
 
   async save(creds: CloudCredentials): Promise<CredentialSummary> {
@@ -113,9 +132,12 @@ export class CredentialStore {
       ...(creds.securityToken?.trim() ? { securityToken: creds.securityToken.trim() } : {}),
     };
     validateCredentials(clean);
+    // Registered first, so that no error message below (an encryptor's included) can carry them.
+    registerSecret(clean.accessKeySecret);
+    registerSecret(clean.securityToken);
     await mkdir(this.opts.configDir, { recursive: true, mode: 0o700 });
     const plain = JSON.stringify(clean);
-    const protection = this.protection();
+    const protection = await this.protection();
     const base = {
       version: 1 as const,
       protection,
@@ -125,7 +147,14 @@ export class CredentialStore {
     };
     let envelope: Envelope;
     if (protection === 'os-encryptor') {
-      envelope = { ...base, data: this.opts.encryptor!.encryptString(plain).toString('base64') };
+      let encrypted: Buffer;
+      try {
+        encrypted = Buffer.from(await this.opts.encryptor!.encryptString(plain));
+      } catch (e) {
+        // Not silently downgraded to the file fallback: the user is told, and nothing is written.
+        throw new CloudError('CLOUD_CREDENTIALS', `The system keychain could not encrypt the credentials, so they were not saved: ${messageOf(e)}`, { service: 'local' });
+      }
+      envelope = { ...base, data: encrypted.toString('base64') };
       // A key file left from an earlier fallback session has nothing to protect any more.
       await rm(this.keyPath, { force: true });
     } else {
@@ -137,8 +166,6 @@ export class CredentialStore {
     }
     await writePrivate(this.filePath, JSON.stringify(envelope, null, 2));
     this.cached = clean;
-    registerSecret(clean.accessKeySecret);
-    registerSecret(clean.securityToken);
     return this.summaryOf(envelope);
   }
 
@@ -153,10 +180,18 @@ export class CredentialStore {
     let plain: string;
     try {
       if (envelope.protection === 'os-encryptor') {
-        if (!this.opts.encryptor?.isEncryptionAvailable()) {
-          throw new CloudError('CLOUD_CREDENTIALS', 'The credentials were saved with the system keychain, which is not available now. Enter them again.', { service: 'local' });
+        if (!this.opts.encryptor || !(await this.encryptorAvailable())) {
+          throw new CloudError(
+            'CLOUD_CREDENTIALS',
+            'The AccessKey was stored by the desktop app with the system keychain, which is not available here (for example in CLI or web mode, or without a keyring). Enter the credentials again here.',
+            { service: 'local' },
+          );
         }
-        plain = this.opts.encryptor.decryptString(Buffer.from(envelope.data, 'base64'));
+        try {
+          plain = String(await this.opts.encryptor.decryptString(Buffer.from(envelope.data, 'base64')));
+        } catch (e) {
+          throw new CloudError('CLOUD_CREDENTIALS', `The system keychain could not decrypt the saved cloud credentials (${messageOf(e)}). Enter them again.`, { service: 'local' });
+        }
       } else {
         const key = await this.fileKey(false);
         const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(envelope.iv ?? '', 'base64'));
@@ -167,7 +202,13 @@ export class CredentialStore {
       if (e instanceof CloudError) throw e;
       throw new CloudError('CLOUD_CREDENTIALS', 'The saved cloud credentials cannot be decrypted (key file missing or changed). Enter them again.', { service: 'local' }, { cause: e });
     }
-    const parsed = JSON.parse(plain) as CloudCredentials;
+    let parsed: CloudCredentials;
+    try {
+      parsed = JSON.parse(plain) as CloudCredentials;
+    } catch {
+      // No cause: JSON.parse's message quotes the text, which may hold the secret.
+      throw new CloudError('CLOUD_CREDENTIALS', 'The saved cloud credentials decrypted to something unreadable. Enter them again.', { service: 'local' });
+    }
     validateCredentials(parsed);
     registerSecret(parsed.accessKeySecret);
     registerSecret(parsed.securityToken);
