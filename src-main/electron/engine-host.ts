@@ -4,15 +4,19 @@
  * process (which owns windows and input) nor in a renderer. Main hands it one end of a
  * MessageChannel in the first message; requests and events then flow over that port.
  *
+ * A utility process has no safeStorage: when main says it has a usable one (`init.osEncryption`),
+ * the cloud AccessKey is encrypted and decrypted by main on the engine's behalf ('crypto' messages).
+ *
  * No electron import: a utility process reaches its parent through `process.parentPort`, passed in
  * here, so the tests drive this module with stand-in ports.
  */
 import { isInvokeChannel, type EventName } from '../contract/ipc';
 import { createEngineApi, type EngineApi, type EngineApiOptions } from '../engine/api/engine-api';
 import { MediaAccessError } from '../engine/api/media-files';
+import type { StringEncryptor } from '../engine/cloud/credentials';
 import type { Engine, EngineOptions } from '../engine/engine';
 import { toEngineError } from '../engine/errors';
-import { EngineHostInitSchema, ToEngineSchema, type FromEngine, type MediaReply, type ToEngine } from './engine-protocol';
+import { CRYPTO_MAX_CHARS, EngineHostInitSchema, ToEngineSchema, type FromEngine, type MediaReply, type ToEngine } from './engine-protocol';
 
 /** What Electron's MessagePortMain looks like from here. */
 export interface HostPort {
@@ -37,6 +41,15 @@ export interface EngineHostOptions {
   apiOptions?: EngineApiOptions;
   exit?: (code: number) => void;
   log?: (line: string) => void;
+  /** How long a 'crypto' request waits for main's answer. Default 10 s. */
+  cryptoTimeoutMs?: number;
+}
+
+type CryptoOp = 'encrypt' | 'decrypt';
+interface PendingCrypto {
+  resolve: (data: string) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
 }
 
 async function defaultOpenEngine(options: EngineOptions): ReturnType<OpenEngine> {
@@ -63,6 +76,45 @@ export function runEngineHost(parent: ParentPortLike, options: EngineHostOptions
     let failure: { code: string; message: string } | null = null;
     let closing = false;
 
+    // ---- main's safeStorage, over the port ----
+    const cryptoTimeoutMs = options.cryptoTimeoutMs ?? 10_000;
+    const pendingCrypto = new Map<number, PendingCrypto>();
+    let nextCryptoId = 1;
+    const askMain = (op: CryptoOp, data: string): Promise<string> => {
+      if (data.length > CRYPTO_MAX_CHARS) return Promise.reject(new Error(`the text to ${op} is too large for the system keychain (${data.length} characters)`));
+      if (closing) return Promise.reject(new Error('the engine is shutting down'));
+      return new Promise((resolve, reject) => {
+        const id = nextCryptoId++;
+        const timer = setTimeout(() => {
+          pendingCrypto.delete(id);
+          reject(new Error(`the app did not answer a system keychain request within ${Math.round(cryptoTimeoutMs / 100) / 10} s`));
+        }, cryptoTimeoutMs);
+        pendingCrypto.set(id, { resolve, reject, timer });
+        send({ type: 'crypto', id, op, data });
+      });
+    };
+    const settleCrypto = (message: Extract<ToEngine, { type: 'cryptoResult' }>): void => {
+      const p = pendingCrypto.get(message.id);
+      if (!p) return;
+      pendingCrypto.delete(message.id);
+      clearTimeout(p.timer);
+      if (message.ok && message.data !== undefined) p.resolve(message.data);
+      else p.reject(new Error(message.message ?? 'the app refused the system keychain request'));
+    };
+    const failAllCrypto = (why: string): void => {
+      for (const [id, p] of pendingCrypto) {
+        clearTimeout(p.timer);
+        p.reject(new Error(why));
+        pendingCrypto.delete(id);
+      }
+    };
+    const cloudEncryptor: StringEncryptor = {
+      // Main answers osEncryption only when its safeStorage is usable (not Linux's basic_text).
+      isEncryptionAvailable: () => true,
+      encryptString: async (plainText) => Buffer.from(await askMain('encrypt', plainText), 'base64'),
+      decryptString: (encrypted) => askMain('decrypt', encrypted.toString('base64')),
+    };
+
     const opened = (async () => {
       try {
         engine = await openEngine({
@@ -70,6 +122,7 @@ export function runEngineHost(parent: ParentPortLike, options: EngineHostOptions
           ...(init.data.modelsDir ? { modelsDir: init.data.modelsDir } : {}),
           fetchModels: init.data.fetchModels,
           log,
+          ...(init.data.osEncryption ? { cloudEncryptor } : {}),
         });
         api = createEngineApi(engine, options.apiOptions);
         api.onEvent((event: EventName, payload: unknown) => send({ type: 'event', event, payload }));
@@ -89,6 +142,11 @@ export function runEngineHost(parent: ParentPortLike, options: EngineHostOptions
     })();
 
     const handle = async (message: ToEngine): Promise<void> => {
+      if (message.type === 'cryptoResult') {
+        // Never behind `opened`: the engine may need the keychain while it is still starting.
+        settleCrypto(message);
+        return;
+      }
       await opened;
       if (message.type === 'shutdown') {
         if (closing) return;
@@ -96,6 +154,7 @@ export function runEngineHost(parent: ParentPortLike, options: EngineHostOptions
         api?.close();
         await engine?.close().catch((e: unknown) => log(`closing the engine: ${String(e)}`));
         send({ type: 'closed' });
+        failAllCrypto('the engine is shutting down');
         port.close();
         exit(0);
         return;
@@ -136,6 +195,7 @@ export function runEngineHost(parent: ParentPortLike, options: EngineHostOptions
     });
     port.on('close', () => {
       // Main went away without saying goodbye: finish writes, then leave.
+      failAllCrypto('the app closed the connection to the engine');
       if (!closing) void handle({ type: 'shutdown' });
     });
     port.start();

@@ -23,12 +23,24 @@ export interface ChildProcessLike {
   kill(): boolean;
 }
 
+/** Electron's safeStorage, as main sees it (synchronous). */
+export interface MainEncryptor {
+  isEncryptionAvailable(): boolean;
+  encryptString(plainText: string): Buffer;
+  decryptString(encrypted: Buffer): string;
+}
+
 export interface EngineProcessDeps {
   fork(modulePath: string, args: string[], options: { serviceName: string; stdio: 'inherit' | 'pipe' }): ChildProcessLike;
   createChannel(): { port1: MainPort; port2: MainPort };
   /** Module the utility process runs (the bundled main, which switches to the engine role there). */
   entry: string;
   init: EngineHostInit;
+  /**
+   * Answers the engine's 'crypto' requests (the cloud AccessKey); absent: they are refused and the
+   * engine should not have been told `init.osEncryption`.
+   */
+  encryptor?: MainEncryptor;
   log?: (line: string) => void;
   /** Restart delays in ms; after the last one, a crash is final. */
   backoffMs?: number[];
@@ -100,6 +112,9 @@ export class EngineProcess extends EventEmitter<{ event: [EventName, unknown]; s
       case 'closed':
         this.closed?.();
         return;
+      case 'crypto':
+        this.send(this.crypto(m.id, m.op, m.data));
+        return;
       case 'result':
       case 'media': {
         const p = this.pending.get(m.id);
@@ -107,6 +122,23 @@ export class EngineProcess extends EventEmitter<{ event: [EventName, unknown]; s
         this.pending.delete(m.id);
         p.resolve((m.type === 'result' ? m.result : m.reply) as never);
       }
+    }
+  }
+
+  /** safeStorage on the engine's behalf. Neither the text nor the answer is ever logged. */
+  private crypto(id: number, op: 'encrypt' | 'decrypt', data: string): ToEngine {
+    const encryptor = this.deps.encryptor;
+    if (!encryptor) return { type: 'cryptoResult', id, ok: false, message: 'The app has no system keychain encryption to offer.' };
+    try {
+      if (!encryptor.isEncryptionAvailable()) return { type: 'cryptoResult', id, ok: false, message: 'The system keychain encryption is not available.' };
+      if (op === 'encrypt') return { type: 'cryptoResult', id, ok: true, data: encryptor.encryptString(data).toString('base64') };
+      return { type: 'cryptoResult', id, ok: true, data: encryptor.decryptString(Buffer.from(data, 'base64')) };
+    } catch (e) {
+      // Electron's messages name the failure, not the data; the plain text is cut out all the same.
+      let reason = e instanceof Error ? e.message : String(e);
+      if (op === 'encrypt' && data) reason = reason.split(data).join('[redacted]');
+      this.deps.log?.(`safeStorage could not ${op} for the engine`);
+      return { type: 'cryptoResult', id, ok: false, message: `safeStorage could not ${op}: ${reason}`.slice(0, 1000) };
     }
   }
 

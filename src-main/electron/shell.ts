@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BrowserWindow, Menu, MessageChannelMain, app, dialog, ipcMain, protocol, session, shell, utilityProcess } from 'electron';
+import { BrowserWindow, Menu, MessageChannelMain, app, dialog, ipcMain, protocol, safeStorage, session, shell, utilityProcess } from 'electron';
 import { EVENT_CONTRACT, MEDIA_SCHEME, type EventName } from '../contract/ipc';
 import { isAppUrl, resolveAppLocation } from './app-location';
 import { EngineProcess, type ChildProcessLike, type MainPort } from './engine-process';
@@ -27,6 +27,25 @@ export const BUILD_PATHS = {
   preload: join('out', 'preload', 'index.cjs'),
   renderer: join('out', 'renderer', 'index.html'),
 } as const;
+
+/**
+ * Whether main's safeStorage really protects a secret, so that the engine may keep the cloud
+ * AccessKey with it. Call after 'ready' (before it, Linux always answers unavailable). On Linux
+ * without a recognised keyring (or with --password-store=basic) Electron picks the 'basic_text'
+ * backend: isEncryptionAvailable() is still true, but the key is hard-coded in Chromium, so anyone
+ * with the file can decrypt it. That is treated as unavailable: the engine then uses its own AES
+ * file fallback, which is at least labelled as such ('file-aes-256-gcm') rather than passing for the
+ * system keychain.
+ */
+export function usableOsEncryption(storage: Pick<Electron.SafeStorage, 'isEncryptionAvailable' | 'getSelectedStorageBackend'>, platform: NodeJS.Platform): boolean {
+  try {
+    if (!storage.isEncryptionAvailable()) return false;
+    // getSelectedStorageBackend() exists on Linux only.
+    return platform !== 'linux' || storage.getSelectedStorageBackend() !== 'basic_text';
+  } catch {
+    return false;
+  }
+}
 
 /** The running shell, for tests and the quit path. */
 export let engineProcess: EngineProcess | null = null;
@@ -67,6 +86,8 @@ export async function startShell(): Promise<ShellStart> {
   installSessionSecurity(session.defaultSession, { location, dev: location.kind === 'dev-server' });
 
   // ---- the engine, in its own process ---------------------------------------------------------
+  // The utility process has no safeStorage; main encrypts the cloud AccessKey for it over the port.
+  const osEncryption = usableOsEncryption(safeStorage, process.platform);
   const engine = new EngineProcess({
     fork: (modulePath, args, options) => utilityProcess.fork(modulePath, args, options) as unknown as ChildProcessLike,
     createChannel: () => new MessageChannelMain() as unknown as { port1: MainPort; port2: MainPort },
@@ -76,7 +97,10 @@ export async function startShell(): Promise<ShellStart> {
       fetchModels: !app.isPackaged,
       watch: true,
       ...(process.env['FACE_ORGANIZER_LIBRARY'] ? { libraryDir: process.env['FACE_ORGANIZER_LIBRARY'] } : {}),
+      osEncryption,
     },
+    // Only a safeStorage worth using answers the engine's 'crypto' requests (not basic_text).
+    ...(osEncryption ? { encryptor: safeStorage } : {}),
     log: (line) => console.log(`[engine] ${line}`),
   });
   engineProcess = engine;

@@ -3,12 +3,15 @@
  * utility process and MessageChannelMain (structured clone, queued ports), with a fake facade
  * behind the real engine host; and the `face-media:` protocol handler on top.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CredentialStore } from '../../src-main/engine/cloud/credentials';
+import { CloudService } from '../../src-main/engine/cloud/service';
+import type { EngineOptions } from '../../src-main/engine/engine';
 import { EngineError } from '../../src-main/engine/errors';
 import { runEngineHost, type HostPort, type OpenEngine, type ParentPortLike } from '../../src-main/electron/engine-host';
-import { EngineProcess, type ChildProcessLike, type MainPort } from '../../src-main/electron/engine-process';
+import { EngineProcess, type ChildProcessLike, type MainEncryptor, type MainPort } from '../../src-main/electron/engine-process';
 import { createMediaProtocolHandler, parseMediaUrl } from '../../src-main/electron/media-protocol';
 import { fakeLibrary, type FakeLibrary } from './fakes/engine';
 import * as electron from './fakes/electron';
@@ -24,14 +27,33 @@ interface Setup {
   lib: FakeLibrary;
   engine: EngineProcess;
   exits: number[];
+  /** What the engine host handed the engine, once it opened. */
+  opened: EngineOptions[];
+  /** Main's log lines. */
+  mainLog: string[];
 }
 
-async function setup(options: { openEngine?: OpenEngine; backoffMs?: number[] } = {}): Promise<Setup> {
+interface SetupOptions {
+  openEngine?: OpenEngine;
+  backoffMs?: number[];
+  /** Main's safeStorage, and what main tells the engine about it. */
+  encryptor?: MainEncryptor;
+  osEncryption?: boolean;
+}
+
+async function setup(options: SetupOptions = {}): Promise<Setup> {
   const lib = await fakeLibrary();
   const exits: number[] = [];
+  const opened: EngineOptions[] = [];
+  const mainLog: string[] = [];
   electron.utilityProcess.onFork = (child) => {
     runEngineHost(child.parentPort as unknown as ParentPortLike, {
-      openEngine: options.openEngine ?? (async () => lib.engine),
+      openEngine: options.openEngine ?? (async (engineOptions) => {
+        opened.push(engineOptions);
+        // The real cloud service over the library's config folder, as Engine.open builds it.
+        const cloud = new CloudService({ configDir: join(lib.dirs.library, 'cloud'), ...(engineOptions.cloudEncryptor ? { encryptor: engineOptions.cloudEncryptor } : {}) });
+        return Object.assign(lib.engine, { cloud });
+      }),
       apiOptions: { catalog: () => lib.catalog, progressIntervalMs: 0 },
       exit: (code) => {
         exits.push(code);
@@ -44,12 +66,14 @@ async function setup(options: { openEngine?: OpenEngine; backoffMs?: number[] } 
     fork: (m, a, o) => electron.utilityProcess.fork(m, a, o) as unknown as ChildProcessLike,
     createChannel: () => new electron.MessageChannelMain() as unknown as { port1: MainPort; port2: MainPort },
     entry: '/app/out/main/index.js',
-    init: { fetchModels: false, watch: true },
+    init: { fetchModels: false, watch: true, ...(options.osEncryption !== undefined ? { osEncryption: options.osEncryption } : {}) },
+    ...(options.encryptor ? { encryptor: options.encryptor } : {}),
     backoffMs: options.backoffMs ?? [0, 0],
+    log: (line) => mainLog.push(line),
   });
   processes.push(engine);
   engine.start();
-  return { lib, engine, exits };
+  return { lib, engine, exits, opened, mainLog };
 }
 
 async function ready(engine: EngineProcess, state: 'ready' | 'failed' = 'ready'): Promise<void> {
@@ -136,6 +160,96 @@ describe('engine utility process', () => {
     const port = (engine as unknown as { port: MainPort }).port as unknown as electron.FakeMessagePortMain;
     port.peer!.postMessage({ type: 'result', id: 999, result: 'not an envelope' } as never);
     expect(await engine.invoke('library:status', undefined)).toMatchObject({ ok: true });
+  });
+});
+
+describe('cloud credentials through main\'s safeStorage', () => {
+  const KEY = { accessKeyId: 'LTAI5tTestKeyId0001', accessKeySecret: 'TestSecret-0123456789abcdefABCDEF' };
+  const credentialsFile = (lib: FakeLibrary) => join(lib.dirs.library, 'cloud', 'cloud-credentials.json');
+  const keyFile = (lib: FakeLibrary) => join(lib.dirs.library, 'cloud', 'cloud-credentials.key');
+
+  it('stores the AccessKey encrypted by main\'s safeStorage, and reads it back through main', async () => {
+    await electron.app.whenReady();
+    const { engine, lib, opened } = await setup({ encryptor: electron.safeStorage, osEncryption: true });
+    await ready(engine);
+    expect(await engine.invoke('cloud:saveCredentials', KEY)).toMatchObject({ ok: true, value: { stored: true, protection: 'os-encryptor' } });
+    // Main did the encryption; the engine wrote only its ciphertext, and no key file.
+    expect(electron.safeStorage.encryptString).toHaveBeenCalledTimes(1);
+    const onDisk = readFileSync(credentialsFile(lib), 'utf8');
+    expect(onDisk).not.toContain(KEY.accessKeySecret);
+    expect(existsSync(keyFile(lib))).toBe(false);
+    expect(await engine.invoke('cloud:status', undefined)).toMatchObject({ ok: true, value: { credentials: { stored: true, protection: 'os-encryptor' } } });
+    // A later session (a fresh store) decrypts through main again.
+    const fresh = new CredentialStore({ configDir: join(lib.dirs.library, 'cloud'), encryptor: opened[0]!.cloudEncryptor! });
+    expect(await fresh.load()).toEqual(KEY);
+    expect(electron.safeStorage.decryptString).toHaveBeenCalledTimes(1);
+    // The same file opened without the desktop app's keychain (CLI mode) says so.
+    await expect(new CredentialStore({ configDir: join(lib.dirs.library, 'cloud') }).load()).rejects.toMatchObject({
+      code: 'CLOUD_CREDENTIALS', message: expect.stringMatching(/stored by the desktop app/),
+    });
+  });
+
+  it('keeps the file fallback when main has no safeStorage to offer', async () => {
+    const { engine, lib, opened } = await setup();
+    await ready(engine);
+    expect(opened[0]!.cloudEncryptor).toBeUndefined();
+    expect(await engine.invoke('cloud:saveCredentials', KEY)).toMatchObject({ ok: true, value: { protection: 'file-aes-256-gcm' } });
+    expect(existsSync(keyFile(lib))).toBe(true);
+    expect(readFileSync(credentialsFile(lib), 'utf8')).not.toContain(KEY.accessKeySecret);
+  });
+
+  it('answers a failed keychain request with a clear error, and saves nothing', async () => {
+    // Told there is OS encryption, but main has no encryptor: main refuses.
+    const refused = await setup({ osEncryption: true });
+    await ready(refused.engine);
+    const answer = await refused.engine.invoke('cloud:saveCredentials', KEY);
+    expect(answer).toMatchObject({ ok: false, error: { code: 'CLOUD_CREDENTIALS', message: expect.stringMatching(/could not encrypt the credentials, so they were not saved: The app has no system keychain/) } });
+    expect(existsSync(credentialsFile(refused.lib))).toBe(false);
+    expect(existsSync(keyFile(refused.lib))).toBe(false);
+
+    // safeStorage throwing in main (a locked keychain): the reason comes back, never the secret.
+    await electron.app.whenReady();
+    electron.safeStorage.encryptString.mockImplementationOnce((text: string) => {
+      throw new Error(`the keychain is locked (while encrypting ${text})`);
+    });
+    const failing = await setup({ encryptor: electron.safeStorage, osEncryption: true });
+    await ready(failing.engine);
+    const failed = await failing.engine.invoke('cloud:saveCredentials', KEY);
+    expect(failed).toMatchObject({ ok: false, error: { code: 'CLOUD_CREDENTIALS', message: expect.stringMatching(/safeStorage could not encrypt: the keychain is locked/) } });
+    expect(JSON.stringify(failed)).not.toContain(KEY.accessKeySecret);
+    expect(failing.mainLog.join('\n')).toContain('safeStorage could not encrypt');
+    expect(failing.mainLog.join('\n')).not.toContain(KEY.accessKeySecret);
+    expect(existsSync(credentialsFile(failing.lib))).toBe(false);
+  });
+
+  it('gives up on main after the time-out instead of hanging', async () => {
+    // A main that never answers 'crypto' (an older shell, or a stuck one).
+    const opened: EngineOptions[] = [];
+    const child = new electron.FakeUtilityProcess('/app/out/main/index.js', [], {});
+    runEngineHost(child.parentPort as unknown as ParentPortLike, {
+      openEngine: async (o) => {
+        opened.push(o);
+        return (await fakeLibrary()).engine;
+      },
+      cryptoTimeoutMs: 100,
+      exit: () => undefined,
+      log: () => undefined,
+    });
+    const { port1, port2 } = new electron.MessageChannelMain();
+    const asked: unknown[] = [];
+    port1.on('message', ({ data }: { data: { type: string } }) => {
+      if (data.type === 'crypto') asked.push(data);
+    });
+    port1.start();
+    child.postMessage({ fetchModels: false, watch: false, osEncryption: true }, [port2]);
+    await vi.waitFor(() => expect(opened).toHaveLength(1));
+    const encryptor = opened[0]!.cloudEncryptor!;
+    await expect(encryptor.encryptString('{"accessKeySecret":"x"}')).rejects.toThrow(/did not answer a system keychain request within 0.1 s/);
+    expect(asked).toEqual([{ type: 'crypto', id: 1, op: 'encrypt', data: '{"accessKeySecret":"x"}' }]);
+    // Oversized texts are refused before they are sent.
+    await expect(encryptor.encryptString('x'.repeat(70_000))).rejects.toThrow(/too large/);
+    expect(asked).toHaveLength(1);
+    port1.close();
   });
 });
 

@@ -2,7 +2,7 @@
  * The Electron shell against a stand-in `electron` module (test/unit/fakes/electron.ts): the
  * security posture of the window and session, the IPC bridge on both sides, and the lifecycle.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +10,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppInfoSchema, INVOKE_CHANNELS } from '../../src-main/contract/ipc';
 import { contentSecurityPolicy } from '../../src-main/electron/csp';
 import { createInvokeDispatcher } from '../../src-main/electron/ipc-router';
-import { startShell } from '../../src-main/electron/shell';
+import { startShell, usableOsEncryption } from '../../src-main/electron/shell';
+import { CloudService } from '../../src-main/engine/cloud/service';
 import { runEngineHost, type ParentPortLike } from '../../src-main/electron/engine-host';
 import { buildMenuTemplate } from '../../src-main/electron/menu';
 import { progressFor } from '../../src-main/electron/taskbar-progress';
@@ -20,7 +21,7 @@ import { fakeLibrary, type FakeLibrary } from './fakes/engine';
 
 vi.mock('electron', () => import('./fakes/electron'));
 
-const { app, ipcMain, session, shell, dialog, protocol, Menu, utilityProcess, FakeBrowserWindow, FakeWebContents } = electron;
+const { app, ipcMain, session, shell, dialog, protocol, Menu, utilityProcess, safeStorage, FakeBrowserWindow, FakeWebContents } = electron;
 
 let userData: string;
 
@@ -317,12 +318,19 @@ describe('window state file', () => {
 
 // ---- the engine behind the shell --------------------------------------------------------------
 
-/** Runs the real engine host (over a fake facade) inside each utility process the shell forks. */
+/** The start messages main sent to the utility processes it forked. */
+let engineInits: Array<Record<string, unknown>> = [];
+
+/** Runs the real engine host (over a fake facade and the real cloud service) inside each utility process the shell forks. */
 async function withEngine(): Promise<FakeLibrary> {
   const lib = await fakeLibrary();
+  engineInits = [];
   utilityProcess.onFork = (child) => {
+    child.parentPort.once('message', ({ data }: { data: Record<string, unknown> }) => engineInits.push(data));
     runEngineHost(child.parentPort as unknown as ParentPortLike, {
-      openEngine: async () => lib.engine,
+      openEngine: async (options) => Object.assign(lib.engine, {
+        cloud: new CloudService({ configDir: join(lib.dirs.library, 'cloud'), ...(options.cloudEncryptor ? { encryptor: options.cloudEncryptor } : {}) }),
+      }),
       apiOptions: { catalog: () => lib.catalog, progressIntervalMs: 0 },
       exit: (code) => child.exit(code),
       log: () => undefined,
@@ -376,6 +384,62 @@ describe('engine process', () => {
     await vi.waitFor(() => expect(app.quit).toHaveBeenCalled());
     expect(lib.engine.calls).toContain('close');
     expect(utilityProcess.children[0]!.exited).toBe(true);
+  });
+});
+
+describe('cloud AccessKey and the system keychain', () => {
+  const KEY = { accessKeyId: 'LTAI5tTestKeyId0001', accessKeySecret: 'TestSecret-0123456789abcdefABCDEF' };
+  const saved = (lib: FakeLibrary) => readFileSync(join(lib.dirs.library, 'cloud', 'cloud-credentials.json'), 'utf8');
+
+  it('is encrypted by main\'s safeStorage when the OS keeps the key', async () => {
+    const lib = await withEngine();
+    const { appUrl } = await start();
+    expect(await ipcMain.invoke('cloud:saveCredentials', KEY, appUrl)).toMatchObject({ ok: true, value: { stored: true, protection: 'os-encryptor' } });
+    expect(engineInits[0]).toMatchObject({ osEncryption: true });
+    expect(safeStorage.encryptString).toHaveBeenCalledTimes(1);
+    expect(saved(lib)).not.toContain(KEY.accessKeySecret);
+    expect(existsSync(join(lib.dirs.library, 'cloud', 'cloud-credentials.key'))).toBe(false);
+    // What comes back to the page is the masked summary only.
+    const status = await ipcMain.invoke('cloud:status', undefined, appUrl);
+    expect(status).toMatchObject({ ok: true, value: { credentials: { protection: 'os-encryptor' } } });
+    expect(JSON.stringify(status)).not.toContain(KEY.accessKeySecret);
+  });
+
+  it.runIf(process.platform === 'linux')('falls back to the AES file on Linux\'s basic_text backend (a hard-coded key)', async () => {
+    safeStorage.backend = 'basic_text';
+    const lib = await withEngine();
+    const { appUrl } = await start();
+    expect(await ipcMain.invoke('cloud:saveCredentials', KEY, appUrl)).toMatchObject({ ok: true, value: { protection: 'file-aes-256-gcm' } });
+    expect(engineInits[0]).toMatchObject({ osEncryption: false });
+    expect(safeStorage.encryptString).not.toHaveBeenCalled();
+    expect(saved(lib)).not.toContain(KEY.accessKeySecret);
+  });
+
+  it('falls back to the AES file when the OS offers no encryption', async () => {
+    safeStorage.osAvailable = false;
+    await withEngine();
+    const { appUrl } = await start();
+    expect(await ipcMain.invoke('cloud:saveCredentials', KEY, appUrl)).toMatchObject({ ok: true, value: { protection: 'file-aes-256-gcm' } });
+    expect(engineInits[0]).toMatchObject({ osEncryption: false });
+    expect(safeStorage.encryptString).not.toHaveBeenCalled();
+  });
+
+  it('counts basic_text as no protection on Linux only', () => {
+    const storage = (available: boolean, backend: string) => ({
+      isEncryptionAvailable: () => available,
+      getSelectedStorageBackend: () => {
+        if (backend === 'throws') throw new Error('not on this platform');
+        return backend as 'basic_text';
+      },
+    });
+    expect(usableOsEncryption(storage(true, 'gnome_libsecret'), 'linux')).toBe(true);
+    expect(usableOsEncryption(storage(true, 'kwallet6'), 'linux')).toBe(true);
+    expect(usableOsEncryption(storage(true, 'basic_text'), 'linux')).toBe(false);
+    expect(usableOsEncryption(storage(false, 'gnome_libsecret'), 'linux')).toBe(false);
+    // macOS and Windows have no backend to ask (Electron's getter is Linux-only).
+    expect(usableOsEncryption(storage(true, 'throws'), 'darwin')).toBe(true);
+    expect(usableOsEncryption(storage(true, 'throws'), 'win32')).toBe(true);
+    expect(usableOsEncryption(storage(false, 'throws'), 'win32')).toBe(false);
   });
 });
 

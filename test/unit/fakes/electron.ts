@@ -12,8 +12,13 @@
  * - `utilityProcess.fork` starts a child whose `postMessage(message, [port])` arrives on the child's
  *   `process.parentPort` as `{ data, ports }` (structured clone); `child.on('exit', code)`;
  * - `MessageChannelMain` ports queue messages until `start()`, deliver `{ data, ports }` events
- *   asynchronously (structured clone), and emit 'close' on both ends when one closes.
+ *   asynchronously (structured clone), and emit 'close' on both ends when one closes;
+ * - `safeStorage` is unavailable before 'ready' on Linux and Windows (and its Linux backend is
+ *   'unknown' then), `encryptString` answers a Buffer that never contains the plain text (here a
+ *   'v11' prefix and AES-256-GCM under a key the "OS" keeps in memory), and both directions throw
+ *   Electron's errors when encryption is unavailable or a ciphertext is not one of its own.
  */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { vi } from 'vitest';
 
@@ -472,6 +477,64 @@ export const Menu = {
   }),
 };
 
+// ---- safeStorage ------------------------------------------------------------------------------
+
+type StorageBackend = 'basic_text' | 'gnome_libsecret' | 'kwallet' | 'kwallet5' | 'kwallet6' | 'unknown';
+
+class FakeSafeStorage {
+  /** Whether the OS offers encryption once ready (false plays a session without a keychain). */
+  osAvailable = true;
+  /** The Linux backend Electron would pick once ready. */
+  backend: StorageBackend = 'gnome_libsecret';
+  /** The key the OS keeps for this user: a new one plays another machine or a reset keychain. */
+  key = randomBytes(32);
+  /** Plain texts encrypted, so tests can check main did the work. */
+  readonly encrypted: string[] = [];
+
+  isEncryptionAvailable = vi.fn((): boolean => {
+    // macOS answers from the Keychain at any time; Linux and Windows only after 'ready'.
+    if (process.platform !== 'darwin' && !app.ready) return false;
+    return this.osAvailable;
+  });
+
+  getSelectedStorageBackend = vi.fn((): StorageBackend => (app.ready ? this.backend : 'unknown'));
+
+  encryptString = vi.fn((plainText: string): Buffer => {
+    if (typeof plainText !== 'string') throw new TypeError('Expected the first argument of encryptString() to be a string');
+    if (!this.isEncryptionAvailable()) throw new Error('Error while encrypting the text provided to safeStorage.encryptString. Encryption is not available.');
+    this.encrypted.push(plainText);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const body = Buffer.concat([cipher.update(plainText, 'utf8'), cipher.final()]);
+    return Buffer.concat([Buffer.from('v11'), iv, cipher.getAuthTag(), body]);
+  });
+
+  decryptString = vi.fn((encrypted: Buffer): string => {
+    if (!Buffer.isBuffer(encrypted)) throw new TypeError('Expected the first argument of decryptString() to be a buffer');
+    if (!this.isEncryptionAvailable()) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString. Decryption is not available.');
+    try {
+      if (encrypted.subarray(0, 3).toString() !== 'v11') throw new Error('not ours');
+      const decipher = createDecipheriv('aes-256-gcm', this.key, encrypted.subarray(3, 15));
+      decipher.setAuthTag(encrypted.subarray(15, 31));
+      return Buffer.concat([decipher.update(encrypted.subarray(31)), decipher.final()]).toString('utf8');
+    } catch {
+      throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+    }
+  });
+
+  setUsePlainTextEncryption = vi.fn((_usePlainText: boolean): void => undefined);
+
+  reset(): void {
+    this.osAvailable = true;
+    this.backend = 'gnome_libsecret';
+    this.key = randomBytes(32);
+    this.encrypted.length = 0;
+    for (const fn of [this.isEncryptionAvailable, this.getSelectedStorageBackend, this.encryptString, this.decryptString, this.setUsePlainTextEncryption]) fn.mockReset();
+  }
+}
+
+export const safeStorage = new FakeSafeStorage();
+
 export const app = new FakeApp();
 export const BrowserWindow = FakeBrowserWindow;
 export const ipcMain = new FakeIpcMain();
@@ -525,9 +588,10 @@ export function resetFakeElectron({ userData = '', appPath = '' }: { userData?: 
   Menu.setApplicationMenu.mockClear();
   nativeTheme.shouldUseDarkColors = false;
   screen.displays = [{ id: 1, workArea: { x: 0, y: 0, width: 1920, height: 1040 } }];
+  safeStorage.reset();
 }
 
 export default {
   app, BrowserWindow, ipcMain, ipcRenderer, contextBridge, session, shell, dialog, nativeTheme, screen,
-  utilityProcess, MessageChannelMain, protocol, Menu,
+  utilityProcess, MessageChannelMain, protocol, Menu, safeStorage,
 };
