@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { Engine } from '../engine/engine';
+import { loopbackEndpointFromEnv } from '../engine/cloud/cloud-settings';
 import { toEngineError } from '../engine/errors';
 import type { ProviderChoice } from '../engine/settings';
 import type { DetectorChoice } from '../engine/vision/models/model-store';
@@ -74,7 +75,9 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     }
     const provider = choice(values.provider as string | undefined, PROVIDERS, '--provider') as ProviderChoice | undefined;
     const detector = choice(values.detector as string | undefined, DETECTORS, '--detector') as DetectorChoice | undefined;
+    const cloudEndpoint = loopbackEndpointFromEnv();
     engine = await Engine.open({
+      ...(cloudEndpoint ? { cloud: { endpointOverride: cloudEndpoint } } : {}),
       ...(typeof values.models === 'string' ? { modelsDir: values.models } : {}),
       ...(detector ? { detector } : {}),
       ...(command.library ? { library: typeof values.library === 'string' ? values.library : true } : {}),

@@ -29,8 +29,11 @@ import type { PeopleSettings, SearchSettings } from './settings';
 import { PeopleService } from './people/people-service';
 import { SearchService } from './search/search-service';
 import { CloudService } from './cloud/service';
-import { syncLibrary } from './cloud/library-sync';
-import type { LibrarySyncResult } from './cloud/library-sync';
+import type { CloudServiceOptions } from './cloud/service';
+import { cloudFaceSearch, importNames, lastSyncReport, pullLibrary, syncLibrary } from './cloud/library-sync';
+import type { FaceBox, LibrarySyncResult } from './cloud/library-sync';
+import type { CloudSearchResult, CloudSyncReport, ImportNamesRequest, ImportNamesResult } from '../contract/cloud';
+import type { StringEncryptor } from './cloud/credentials';
 import { join } from 'node:path';
 
 export interface EngineOptions {
@@ -50,6 +53,10 @@ export interface EngineOptions {
   /** Fetch the default model pack when it is missing (first use). Default true. */
   fetchModels?: boolean;
   log?: Logger;
+  /** Encrypts the cloud AccessKey (Electron safeStorage in the app); absent: the AES file fallback. */
+  cloudEncryptor?: StringEncryptor;
+  /** Cloud endpoints and tunables (tests and the developer emulator; see cloud-settings.ts). */
+  cloud?: Pick<CloudServiceOptions, 'endpointOverride' | 'settings'>;
 }
 
 export class Engine {
@@ -102,7 +109,7 @@ export class Engine {
       engine.peopleService = people;
       engine.searchService = search;
       // Off until the user enables it and saves credentials: no call of it touches the network before.
-      engine.cloudService = new CloudService({ configDir: join(dir, 'cloud') });
+      engine.cloudService = new CloudService({ configDir: join(dir, 'cloud'), ...opts.cloud, ...(opts.cloudEncryptor ? { encryptor: opts.cloudEncryptor } : {}) });
       // Like IMM's incremental figure clustering: each settled indexing run clusters only the new faces,
       // after persons touched by removed photos are brought up to date; the search index follows.
       engine.library.onSettled(() => {
@@ -136,11 +143,33 @@ export class Engine {
     return this.cloudService;
   }
 
-  /** Push the library to OSS, cluster in IMM, pull and compare with local persons, as a task. */
+  /** Push the chosen folders to OSS, cluster in IMM, pull and compare with local persons, as a task. */
   cloudSync(opts: { started?: (id: string) => void } = {}): Promise<Task> {
     const cloud = this.cloud;
     const library = this.lib();
     return library.tasks.run('cloud.sync', (h): Promise<LibrarySyncResult> => syncLibrary(cloud, library.store, h), opts);
+  }
+
+  /** Pull the cloud's clusters as they are (no upload) and compare them with local persons, as a task. */
+  cloudPull(opts: { started?: (id: string) => void } = {}): Promise<Task> {
+    const cloud = this.cloud;
+    const library = this.lib();
+    return library.tasks.run('cloud.pull', (h): Promise<LibrarySyncResult> => pullLibrary(cloud, library.store, h), opts);
+  }
+
+  /** The last sync or pull compared with the local persons as they are now, with the names that could be imported. */
+  cloudReport(): Promise<CloudSyncReport | null> {
+    return lastSyncReport(this.cloud, this.lib().store);
+  }
+
+  /** Cloud cluster names onto the matched local persons (as renames). */
+  cloudImportNames(request: ImportNamesRequest): Promise<ImportNamesResult> {
+    return importNames(this.cloud, this.lib().store, this.people, request);
+  }
+
+  /** One face searched in IMM and ICE, hits mapped back to library files. */
+  cloudSearchFace(query: { path: string; name: string; box?: FaceBox }, opts: { pageSize?: number } = {}): Promise<CloudSearchResult> {
+    return cloudFaceSearch(this.cloud, this.lib().store, query, opts);
   }
 
   /** Persons: clustering runs, queries, corrections, suggestions, export (IMM figure clusters). */

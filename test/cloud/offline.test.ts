@@ -102,6 +102,17 @@ describe('a local-only session makes no outbound connection', () => {
     expect(lookups).toEqual([]);
   });
 
+  it('saving one setting leaves the others as they were (sync stays on, the prefix and folders stay)', async () => {
+    const service = new CloudService({ configDir: join(dir, 'patch'), settings: FAST });
+    await service.updateConfig({ ...TARGET, enabled: true, folders: ['/photos/2020'] });
+    await service.updateConfig({ bucket: 'other-bucket' });
+    await service.updateConfig({ folders: ['/photos/2021'] });
+    expect(await service.getConfig()).toMatchObject({ ...TARGET, bucket: 'other-bucket', enabled: true, folders: ['/photos/2021'] });
+    await service.updateConfig({ enabled: false });
+    expect(await service.getConfig()).toMatchObject({ enabled: false, prefix: TARGET.prefix, folders: ['/photos/2021'] });
+    expect(connects).toEqual([]);
+  });
+
   it('the watch does see connections: enabling sync against the emulator opens one', async () => {
     const emu = await CloudEmulator.start({ keys: [KEY] });
     try {

@@ -2,6 +2,7 @@
  * Tunables of the cloud sync, each with its default and the reason for it. (They belong with the
  * engine's other settings in settings.ts; kept here until that file gains a `cloud` slice.)
  */
+import { EngineError } from '../errors';
 import type { RetryPolicy } from './http';
 import { DEFAULT_RETRY_POLICY } from './http';
 
@@ -43,4 +44,26 @@ export const DEFAULT_CLOUD_SETTINGS: CloudSettings = {
 
 export function cloudSettings(overrides: Partial<Omit<CloudSettings, 'retry'>> & { retry?: Partial<RetryPolicy> } = {}): CloudSettings {
   return { ...DEFAULT_CLOUD_SETTINGS, ...overrides, retry: { ...DEFAULT_CLOUD_SETTINGS.retry, ...(overrides.retry ?? {}) } };
+}
+
+/**
+ * Developer and test setting: send every cloud call to a local stand-in (the test emulator) instead
+ * of Alibaba Cloud. Only loopback addresses are accepted, so it can never point signed requests at
+ * another machine.
+ */
+export const CLOUD_ENDPOINT_ENV = 'FACE_ORGANIZER_CLOUD_ENDPOINT';
+
+export function loopbackEndpointFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const raw = env[CLOUD_ENDPOINT_ENV];
+  if (!raw) return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new EngineError('INVALID_ARGUMENT', `${CLOUD_ENDPOINT_ENV} is not a URL: "${raw}".`);
+  }
+  if (u.protocol !== 'http:' || !['127.0.0.1', '[::1]', 'localhost'].includes(u.hostname) || u.pathname !== '/' || u.search) {
+    throw new EngineError('INVALID_ARGUMENT', `${CLOUD_ENDPOINT_ENV} must be a loopback address like http://127.0.0.1:8080, got "${raw}".`);
+  }
+  return u.origin;
 }

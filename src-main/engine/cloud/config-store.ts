@@ -36,7 +36,10 @@ export class CloudConfigStore {
       const issue = p.error.issues[0];
       throw new EngineError('INVALID_ARGUMENT', `Cloud settings: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`.trim());
     }
-    const next = CloudConfigSchema.parse({ ...(await this.read()), ...p.data });
+    // The patch schema is the config schema made partial, whose defaults would fill in every key
+    // left out (turning sync off, resetting the prefix): only the keys the caller sent are applied.
+    const given = Object.fromEntries(Object.entries(p.data).filter(([k]) => Object.prototype.hasOwnProperty.call(patch, k)));
+    const next = CloudConfigSchema.parse({ ...(await this.read()), ...given });
     await mkdir(this.configDir, { recursive: true, mode: 0o700 });
     const tmp = `${this.filePath}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(next, null, 2), { mode: 0o600 });
