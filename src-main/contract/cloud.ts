@@ -30,6 +30,11 @@ export const CloudConfigSchema = z.object({
   /** ICE media search library and namespace, when the user has one. */
   iceSearchLibName: z.string().min(1).max(128).optional(),
   iceNamespace: z.string().min(1).max(128).optional(),
+  /**
+   * Library folders (their paths) the sync uploads. Empty by default: the user picks each folder,
+   * so turning sync on never sends the whole library by surprise.
+   */
+  folders: z.array(z.string().min(1).max(4096)).max(1000).default([]),
 });
 export type CloudConfig = z.infer<typeof CloudConfigSchema>;
 
@@ -208,6 +213,8 @@ export const CloudSearchRequestSchema = z
     /** IMM CreateFacesSearchingTask: most similar faces to return, 0-100 (IMM default 5). */
     maxResults: z.number().int().min(0).max(100).default(5),
     imm: z.boolean().default(true),
+    /** Also run IMM CreateFacesSearchingTask (results by notification only; the task is reported). */
+    immTask: z.boolean().default(false),
     ice: z.boolean().default(true),
     mediaType: z.enum(['image', 'video']).optional(),
     pageNo: z.number().int().min(1).default(1),
@@ -220,10 +227,14 @@ export const CloudSearchRequestSchema = z
 export type CloudSearchRequest = z.input<typeof CloudSearchRequestSchema>;
 
 export const CloudMediaHitSchema = z.object({
-  mediaId: z.string(),
-  /** Filled when the media id maps to a file this app uploaded. */
+  /** ICE media asset id (for the clip search); absent for IMM hits, which are files. */
+  mediaId: z.string().optional(),
+  /** The OSS object (ICE: from the asset's InputURL). */
   uri: z.string().optional(),
+  /** The library file it was uploaded from, when it maps to one. */
   localPath: z.string().optional(),
+  /** The library's media id for that file, so the page can show it. */
+  localMediaId: z.string().optional(),
 });
 export type CloudMediaHit = z.infer<typeof CloudMediaHitSchema>;
 
@@ -231,9 +242,19 @@ export const CloudSearchResultSchema = z.object({
   queryUri: z.string(),
   imm: z
     .object({
-      task: CloudTaskSchema,
-      /** IMM delivers FacesSearching results only through MNS/RocketMQ notifications. */
-      resultsDelivery: z.literal('notification'),
+      /** SearchImageFigureCluster: the cloud clusters the query face belongs to, best first, with their files. */
+      clusters: z.array(
+        z.object({
+          clusterId: z.string(),
+          name: z.string().optional(),
+          similarity: z.number(),
+          /** Files of the cluster under the sync prefix (first page). */
+          total: z.number().int(),
+          items: z.array(CloudMediaHitSchema),
+        }),
+      ),
+      /** CreateFacesSearchingTask, when asked for: its hits arrive only through MNS/RocketMQ notifications. */
+      task: CloudTaskSchema.optional(),
     })
     .optional(),
   ice: z
@@ -275,6 +296,32 @@ export const ConnectionCheckSchema = z.object({
   checks: z.array(z.object({ service: z.enum(['oss', 'imm', 'ice']), ok: z.boolean(), code: z.string().optional(), message: z.string().optional(), requestId: z.string().optional() })),
 });
 export type ConnectionCheck = z.infer<typeof ConnectionCheckSchema>;
+
+/** What the last sync or pull brought back, compared with the local persons as they are now. */
+export const CloudSyncReportSchema = z.object({
+  kind: z.enum(['sync', 'pull']),
+  finishedAt: z.string(),
+  pushes: z.array(z.object({ folder: z.string(), uploaded: z.number().int(), skipped: z.number().int(), indexed: z.number().int(), warnings: z.array(z.string()) })),
+  clusters: z.number().int(),
+  comparison: CompareResultSchema,
+  /** Cloud names that could go onto the matched local persons (renames flagged). */
+  imports: z.array(NameImportSchema),
+});
+export type CloudSyncReport = z.infer<typeof CloudSyncReportSchema>;
+
+export const ImportNamesRequestSchema = z.object({
+  /** The clusters whose names to import (from CloudSyncReport.imports). */
+  clusterIds: z.array(z.string().min(1).max(256)).min(1).max(10_000),
+  /** Also replace names the user already gave; off: named persons keep their names. */
+  allowRename: z.boolean().default(false),
+});
+export type ImportNamesRequest = z.input<typeof ImportNamesRequestSchema>;
+
+export const ImportNamesResultSchema = z.object({
+  applied: z.array(NameImportSchema),
+  skipped: z.array(z.object({ clusterId: z.string(), reason: z.string() })),
+});
+export type ImportNamesResult = z.infer<typeof ImportNamesResultSchema>;
 
 /** `details` of an EngineError with a CLOUD_* code. */
 export const CloudErrorDetailsSchema = z.object({

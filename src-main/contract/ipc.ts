@@ -53,6 +53,12 @@ import {
   ConnectionCheckSchema,
   CredentialsInputSchema,
   CredentialSummarySchema,
+  CloudSearchResultSchema,
+  CloudSyncReportSchema,
+  ClipSearchRequestSchema,
+  ClipSearchResultSchema as CloudClipSearchResultSchema,
+  ImportNamesRequestSchema,
+  ImportNamesResultSchema,
 } from './cloud';
 import {
   CompareResultSchema,
@@ -301,6 +307,14 @@ export type SearchClipsRequest = z.infer<typeof SearchClipsRequestSchema>;
 
 const TaskStartedSchema = z.object({ taskId: z.string() });
 
+/** Cloud face search: the image, and the face in it (as vision:detect gave its box, oriented original px). */
+export const CloudFaceSearchRequestSchema = z.strictObject({
+  image: ImageRefSchema,
+  box: z.strictObject({ x: z.number().finite(), y: z.number().finite(), width: z.number().positive().finite(), height: z.number().positive().finite() }).optional(),
+  pageSize: z.number().int().min(1).max(50).optional(),
+});
+export type CloudFaceSearchRequest = z.infer<typeof CloudFaceSearchRequestSchema>;
+
 /**
  * Requests without arguments accept only `undefined`, so a renderer cannot pass fields that main
  * ignores today and a later version might trust. Object requests are strict for the same reason.
@@ -367,6 +381,15 @@ export const INVOKE_CONTRACT = {
   'cloud:test': { request: z.undefined(), response: ConnectionCheckSchema },
   /** Starts push → IMM clustering → pull → comparison with local persons; progress as task events. */
   'cloud:sync': { request: z.undefined(), response: TaskStartedSchema },
+  /** Starts a pull of the cloud's clusters (no upload) and the comparison; progress as task events. */
+  'cloud:pull': { request: z.undefined(), response: TaskStartedSchema },
+  /** The last sync/pull compared with the local persons as they are now; null before the first. */
+  'cloud:report': { request: z.undefined(), response: CloudSyncReportSchema.nullable() },
+  'cloud:importNames': { request: ImportNamesRequestSchema, response: ImportNamesResultSchema },
+  /** One face of an image searched in IMM and ICE (the face alone is uploaded), hits mapped to library files. */
+  'cloud:searchFace': { request: CloudFaceSearchRequestSchema, response: CloudSearchResultSchema },
+  /** Where in one ICE media the searched person appears (ICE SearchMediaClipByFace). */
+  'cloud:clips': { request: ClipSearchRequestSchema, response: CloudClipSearchResultSchema },
   'search:faces': { request: SearchFacesRequestSchema, response: FaceSearchResultSchema },
   'search:persons': { request: SearchPersonsRequestSchema, response: PersonSearchResultSchema },
   'search:media': { request: SearchMediaRequestSchema, response: MediaSearchResultSchema },

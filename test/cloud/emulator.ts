@@ -19,8 +19,11 @@
  *   before the first "_" or "-" ("alice_01.jpg" -> alice; "alice+bob_02.jpg" -> both; names
  *   starting with "nobody"/"landscape" have no face). Nothing is decoded.
  * - ICE SearchMediaByFace "fetches" the query image through its presigned URL (verified like any
- *   OSS GET, without a socket) and returns the stored objects showing the same person; media ids
- *   are derived from the objects' URIs.
+ *   OSS GET, without a socket) and returns the stored objects showing the same person (objects
+ *   under a "search/" folder are not media assets); media ids are derived from the objects' URIs,
+ *   and GetMediaInfo gives each one's InputURL in the bucket-domain https form.
+ * - IMM SearchImageFigureCluster answers with the clusters of the persons the source image's file
+ *   name names, once a clustering task has made them.
  */
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -642,6 +645,18 @@ export class CloudEmulator {
         if (!Array.isArray(ids) || ids.length < 1 || ids.length > 100) throw new HttpError(400, 'InvalidParameter', 'Specified parameter ObjectIds is not valid.');
         return { FigureClusters: ids.filter((id) => this.clusters.has(id)).map((id) => this.figureCluster(id)) };
       }
+      case 'SearchImageFigureCluster': {
+        this.requireProject(p);
+        const m = /^oss:\/\/([^/]+)\/(.+)$/.exec(p.SourceURI ?? '');
+        if (!m) throw new HttpError(400, 'InvalidParameter', 'Specified parameter SourceURI is not valid.');
+        if (!this.objects.get(m[1] ?? '')?.has(m[2] ?? '')) throw new HttpError(404, 'ResourceNotFound', 'The specified resource file is not found.');
+        // Faces of the image whose person the (fake) clustering has a cluster for; the others match nothing.
+        const clusters = labelsOf(m[2] ?? '')
+          .map((label, i) => ({ id: this.clusterIdFor(label), i }))
+          .filter(({ id }) => this.clusters.has(id))
+          .map(({ id, i }) => ({ ClusterId: id, Similarity: 0.93 - 0.05 * i, Boundary: { Left: 10 + 40 * i, Top: 10, Width: 32, Height: 32 } }));
+        return { Clusters: clusters };
+      }
       default:
         throw new HttpError(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
     }
@@ -683,7 +698,8 @@ export class CloudEmulator {
       if (wanted) {
         for (const [b, store] of this.objects)
           for (const k of [...store.keys()].sort()) {
-            if (k === key || !labelsOf(k).includes(wanted)) continue;
+            // Query images the app uploads under search/ are not registered media assets.
+            if (k === key || /(^|\/)search\//.test(k) || !labelsOf(k).includes(wanted)) continue;
             const isVideo = VIDEO.test(k);
             if (p.MediaType && (p.MediaType === 'video') !== isVideo) continue;
             hits.push(`oss://${b}/${k}`);
@@ -692,6 +708,14 @@ export class CloudEmulator {
       const size = Math.min(50, Number(p.PageSize ?? 10));
       const pageNo = Math.max(1, Number(p.PageNo ?? 1));
       return { Success: 'true', Code: '200', Total: hits.length, MediaInfoList: hits.slice((pageNo - 1) * size, pageNo * size).map((u) => ({ MediaId: this.mediaId(u) })) };
+    }
+    if (action === 'GetMediaInfo') {
+      const uri = p.MediaId ? this.uriOfMedia(p.MediaId) : undefined;
+      if (!uri) throw new HttpError(404, 'ResourceNotFound', 'The specified media is not found.');
+      const [, bucket, key] = /^oss:\/\/([^/]+)\/(.+)$/.exec(uri) ?? [];
+      // ICE reports InputURL in the bucket-domain form, with the key percent-encoded.
+      const inputUrl = `https://${bucket}.oss-${this.region}.aliyuncs.com/${(key ?? '').split('/').map(encodeURIComponent).join('/')}`;
+      return { MediaInfo: { MediaId: p.MediaId, MediaBasicInfo: { MediaId: p.MediaId, InputURL: inputUrl, MediaType: VIDEO.test(uri) ? 'video' : 'image', Status: 'Normal', Source: 'oss' } } };
     }
     if (action === 'SearchMediaClipByFace') {
       if (!p.FaceSearchToken || !p.MediaId) throw new HttpError(400, 'InvalidParameter', 'FaceSearchToken and MediaId are required.');

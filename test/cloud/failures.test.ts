@@ -129,9 +129,18 @@ describe('cloud-side failures, throttling and time-outs', () => {
   it('a failed search task is reported beside a working ICE result', async () => {
     h = await harness({ emulator: { failTask: { taskType: 'FacesSearching', code: 'ResourceNotFound', message: 'no face' } } });
     const [m] = await makeLibrary(join(h.dir, 'p'), ['alice_01.jpg']);
-    const r = await h.service.search({ localImage: m! });
+    const r = await h.service.search({ localImage: m!, immTask: true });
     expect(r.errors).toEqual([{ part: 'imm', code: 'CLOUD_TASK_FAILED', message: expect.stringContaining('ResourceNotFound') }]);
     expect(r.ice?.total).toBe(0);
+  });
+
+  it('an IMM error (no such dataset) is reported beside a working ICE result', async () => {
+    h = await harness({ emulator: { datasetName: 'another-dataset' } });
+    const [m] = await makeLibrary(join(h.dir, 'p'), ['alice_01.jpg']);
+    const r = await h.service.search({ localImage: m! });
+    expect(r.errors).toEqual([{ part: 'imm', code: 'CLOUD_SERVICE', message: expect.stringContaining('dataset is not found') }]);
+    expect(r.imm).toBeUndefined();
+    expect(r.ice).toMatchObject({ total: 0, items: [] });
   });
 
   it('Throttling.User (400) is retried with backoff and the call then succeeds', async () => {

@@ -130,22 +130,52 @@ describe('push -> cluster -> pull -> compare, against the emulator', () => {
     expect(t).toMatchObject({ taskId: first.task!.taskId, status: 'Succeeded', taskType: 'FaceClustering' });
   });
 
-  it('searches the cloud by a local face image: IMM task to completion, ICE media and clips', async () => {
+  it('searches the cloud by a local face image: IMM clusters with their files, ICE media mapped to objects, clips', async () => {
     const [query] = await makeLibrary(join(h.dir, 'queries'), ['bob_query.jpg']);
-    const r = await h.service.search({ localImage: query!, maxResults: 10 });
+    const located: string[][] = [];
+    const r = await h.service.search(
+      { localImage: query!, maxResults: 10 },
+      { locate: async (uris) => (located.push([...uris]), new Map(uris.filter((u) => u.endsWith('bob_02.jpg')).map((u) => [u, { path: '/lib/home/bob_02.jpg', mediaId: 'm-bob-02' }]))) },
+    );
     expect(r.errors).toEqual([]);
     expect(r.queryUri).toBe(`oss://test-bucket/library/search/${query!.contentHash.slice(0, 16)}-bob_query.jpg`);
-    expect(r.imm?.task.status).toBe('Succeeded');
-    expect(r.imm?.task.taskType).toBe('FacesSearching');
-    expect(r.imm?.resultsDelivery).toBe('notification');
-    const uris = r.ice!.items.map((i) => h.emu.uriOfMedia(i.mediaId)).sort();
-    expect(uris).toEqual(['oss://test-bucket/library/home/alice+bob_01.jpg', 'oss://test-bucket/library/home/bob_02.jpg', 'oss://test-bucket/library/trip/bob_01.jpg', 'oss://test-bucket/library/video/bob_clip.mp4']);
+    // IMM answers at once with the cluster the face belongs to; its files come from the index.
+    expect(r.imm?.clusters).toHaveLength(1);
+    const bob = r.imm!.clusters[0]!;
+    expect(bob.similarity).toBeCloseTo(0.93);
+    expect(bob.items.map((i) => i.uri).sort()).toEqual(['oss://test-bucket/library/home/alice+bob_01.jpg', 'oss://test-bucket/library/home/bob_02.jpg', 'oss://test-bucket/library/trip/bob_01.jpg', 'oss://test-bucket/library/video/bob_clip.mp4']);
+    expect(bob.total).toBe(4);
+    expect(r.imm?.task).toBeUndefined();
+    // ICE names media by id; GetMediaInfo's InputURL (https bucket domain) becomes the oss:// URI.
+    const iceUris = r.ice!.items.map((i) => i.uri).sort();
+    expect(iceUris).toEqual(bob.items.map((i) => i.uri).sort());
+    expect(r.ice!.items.every((i) => h.emu.uriOfMedia(i.mediaId!) === i.uri)).toBe(true);
     expect(r.ice!.total).toBe(4);
+    // Hits found locally carry the library file and media id, in both parts.
+    expect(located).toHaveLength(1);
+    expect(bob.items.find((i) => i.uri?.endsWith('bob_02.jpg'))).toMatchObject({ localPath: '/lib/home/bob_02.jpg', localMediaId: 'm-bob-02' });
+    expect(r.ice!.items.find((i) => i.uri?.endsWith('bob_02.jpg'))).toMatchObject({ localMediaId: 'm-bob-02' });
+    expect(r.ice!.items.filter((i) => i.localMediaId)).toHaveLength(1);
 
     const videos = await h.service.search({ imageUri: r.queryUri, imm: false, mediaType: 'video' });
+    expect(videos.imm).toBeUndefined();
     expect(videos.ice!.items).toHaveLength(1);
-    const clips = await h.service.searchClips({ faceSearchToken: videos.ice!.faceSearchToken, mediaId: videos.ice!.items[0]!.mediaId });
+    const clips = await h.service.searchClips({ faceSearchToken: videos.ice!.faceSearchToken, mediaId: videos.ice!.items[0]!.mediaId! });
     expect(clips.clips).toEqual([{ score: 0.97, label: 'bob', entityId: 'e-1', startTime: 1, endTime: 3.5, boxes: [{ time: 1.5, x: 10, y: 20, width: 64, height: 80 }] }]);
+  });
+
+  it('runs IMM CreateFacesSearchingTask to completion when asked (its hits go to notifications)', async () => {
+    const r = await h.service.search({ imageUri: 'oss://test-bucket/library/trip/alice_01.jpg', ice: false, immTask: true, maxResults: 10 });
+    expect(r.errors).toEqual([]);
+    expect(r.imm?.task).toMatchObject({ status: 'Succeeded', taskType: 'FacesSearching' });
+    expect(r.imm?.clusters.map((c) => c.name)).toEqual(['Alice Liddell']);
+  });
+
+  it('finds nothing for a face no cluster holds', async () => {
+    const r = await h.service.search({ imageUri: 'oss://test-bucket/library/home/landscape_01.jpg', maxResults: 5 });
+    expect(r.errors).toEqual([]);
+    expect(r.imm?.clusters).toEqual([]);
+    expect(r.ice?.items).toEqual([]);
   });
 
   it('passes the connection test', async () => {

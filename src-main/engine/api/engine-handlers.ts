@@ -37,6 +37,10 @@ export type EngineOps = Pick<
   | 'search'
   | 'cloud'
   | 'cloudSync'
+  | 'cloudPull'
+  | 'cloudReport'
+  | 'cloudImportNames'
+  | 'cloudSearchFace'
 >;
 
 /** Long runs answer with their task id at once; progress and the end arrive as task events. */
@@ -171,6 +175,14 @@ export function createEngineHandlers({ engine, catalog, uploads, media }: Engine
     'cloud:disconnect': () => engine.cloud.disconnect(),
     'cloud:test': () => engine.cloud.testConnection(),
     'cloud:sync': () => taskStarted((opts) => engine.cloudSync(opts)),
+    'cloud:pull': () => taskStarted((opts) => engine.cloudPull(opts)),
+    'cloud:report': () => engine.cloudReport(),
+    'cloud:importNames': (req) => engine.cloudImportNames(req),
+    'cloud:searchFace': async ({ image, box, pageSize }) => {
+      const { path, name } = await imagePath(image);
+      return engine.cloudSearchFace({ path, name, ...(box ? { box } : {}) }, pageSize ? { pageSize } : {});
+    },
+    'cloud:clips': (req) => engine.cloud.searchClips(req),
 
     // ---- search (query images are references: the engine reads the upload or the library photo)
     'search:faces': async ({ image, ...rest }) => engine.search.searchFaces({ ...rest, ...(image ? { image: (await imagePath(image)).path } : {}) }),

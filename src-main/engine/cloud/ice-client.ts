@@ -62,6 +62,15 @@ export interface IceSearchMediaClipByFaceResponse {
   }>;
 }
 
+/** GetMediaInfo: the registered media asset, whose InputURL says which OSS object it is. */
+export interface IceGetMediaInfoResponse {
+  RequestId?: string;
+  MediaInfo?: {
+    MediaId?: string;
+    MediaBasicInfo?: { MediaId?: string; InputURL?: string; MediaType?: string; Title?: string; Status?: string; CoverURL?: string };
+  };
+}
+
 export class IceClient {
   constructor(private readonly ctx: OpenApiContext) {}
 
@@ -77,6 +86,15 @@ export class IceClient {
     if (req.PageSize !== undefined && (req.PageSize < 1 || req.PageSize > 50)) throw new RangeError('PageSize must be 1-50');
     const r = await callRpc<IceSearchMediaClipByFaceResponse>(this.ctx, {
       api: 'ice', version: ICE_VERSION, action: 'SearchMediaClipByFace', params: { ...req }, idempotent: true, ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    return r.body;
+  }
+
+  /** A media asset by id (or by InputURL); the search results name media by id only. */
+  async getMediaInfo(req: { MediaId?: string; InputURL?: string }, opts: { signal?: AbortSignal } = {}): Promise<IceGetMediaInfoResponse> {
+    if (!req.MediaId && !req.InputURL) throw new RangeError('GetMediaInfo needs MediaId or InputURL');
+    const r = await callRpc<IceGetMediaInfoResponse>(this.ctx, {
+      api: 'ice', version: ICE_VERSION, action: 'GetMediaInfo', params: { ...req }, idempotent: true, ...(opts.signal ? { signal: opts.signal } : {}),
     });
     return r.body;
   }

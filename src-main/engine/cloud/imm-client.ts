@@ -86,6 +86,13 @@ export interface ImmFigureCluster {
   MetaLockVersion?: number;
 }
 
+/** One face of the searched image and the cluster it belongs to (SearchImageFigureCluster). */
+export interface ImmImageFigureCluster {
+  ClusterId?: string;
+  Similarity?: number;
+  Boundary?: ImmBoundary;
+}
+
 export interface ImmTaskInfo {
   TaskId?: string;
   TaskType?: string;
@@ -223,6 +230,15 @@ export class ImmClient {
   batchGetFigureCluster(req: ProjectDataset & { ObjectIds: string[] }, opts?: ImmRequestOptions): Promise<WithRequestId & { FigureClusters?: ImmFigureCluster[] }> {
     if (req.ObjectIds.length < 1 || req.ObjectIds.length > 100) throw new RangeError('BatchGetFigureCluster takes 1 to 100 ids');
     return this.call('BatchGetFigureCluster', { ...req }, true, opts);
+  }
+
+  /**
+   * Which figure clusters the faces of one image belong to, answered at once (unlike
+   * CreateFacesSearchingTask, whose hits arrive only by notification). Needs a finished
+   * CreateFigureClusteringTask over the dataset.
+   */
+  searchImageFigureCluster(req: ProjectDataset & { SourceURI: string }, opts?: ImmRequestOptions): Promise<WithRequestId & { Clusters?: ImmImageFigureCluster[] }> {
+    return this.call('SearchImageFigureCluster', { ...req }, true, opts);
   }
 
   /**

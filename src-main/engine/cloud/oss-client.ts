@@ -32,6 +32,30 @@ export function formatOssUri(bucket: string, key: string): string {
   return `oss://${bucket}/${key.replace(/^\/+/, '')}`;
 }
 
+/**
+ * The oss:// URI of an object named by an oss:// URI or by a bucket-domain URL
+ * (https://<bucket>.oss-<region>[-internal].aliyuncs.com/<key>, as ICE reports InputURL), or
+ * undefined for anything else (a CDN domain, another host).
+ */
+export function ossUriFromUrl(url: string): string | undefined {
+  if (url.startsWith('oss://')) return url;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const m = /^([a-z0-9][a-z0-9-]{1,61}[a-z0-9])\.oss-[a-z0-9-]+\.aliyuncs\.com$/.exec(u.hostname);
+  if (!m || (u.protocol !== 'https:' && u.protocol !== 'http:')) return undefined;
+  let key: string;
+  try {
+    key = decodeURIComponent(u.pathname.replace(/^\/+/, ''));
+  } catch {
+    return undefined;
+  }
+  return key ? `oss://${m[1]}/${key}` : undefined;
+}
+
 /** Object keys are at most 1023 bytes of UTF-8, not starting with "/" or "\\". */
 export function assertObjectKey(key: string): void {
   if (!key || Buffer.byteLength(key, 'utf8') > 1023 || key.startsWith('/') || key.startsWith('\\')) {

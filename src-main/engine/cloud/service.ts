@@ -34,6 +34,7 @@ import { cloudSettings } from './cloud-settings';
 import type { CloudSettings } from './cloud-settings';
 import { compareClusters, planNameImports } from './compare';
 import { CloudConfigStore } from './config-store';
+import { LastSyncStore } from './last-sync-store';
 import { CredentialStore } from './credentials';
 import type { StringEncryptor } from './credentials';
 import { CloudHttp } from './http';
@@ -43,7 +44,7 @@ import { IMM_TASK_TYPES, ImmClient } from './imm-client';
 import type { OpenApiContext } from './openapi-rpc';
 import { OssClient } from './oss-client';
 import { pullClusters, push, searchByFace, searchClips, toCloudTask } from './sync';
-import type { FlowOptions, SyncContext, SyncTarget } from './sync';
+import type { FlowOptions, PushOptions, SearchOptions, SyncContext, SyncTarget } from './sync';
 
 export interface CloudServiceOptions {
   /** Config folder of the library/app: cloud-config.json, cloud-credentials.json (+ .key). */
@@ -72,12 +73,15 @@ function targetOf(c: CloudConfig): SyncTarget | undefined {
 
 export class CloudService {
   readonly credentials: CredentialStore;
+  /** The clusters of the last sync or pull, for the comparison and name imports between sessions. */
+  readonly lastSync: LastSyncStore;
   private readonly configStore: CloudConfigStore;
   private readonly settings: CloudSettings;
 
   constructor(private readonly opts: CloudServiceOptions) {
     this.credentials = new CredentialStore({ configDir: opts.configDir, ...(opts.encryptor ? { encryptor: opts.encryptor } : {}) });
     this.configStore = new CloudConfigStore(opts.configDir);
+    this.lastSync = new LastSyncStore(opts.configDir);
     this.settings = cloudSettings(opts.settings);
   }
 
@@ -120,9 +124,10 @@ export class CloudService {
     return this.credentials.erase();
   }
 
-  /** "Disconnect": switch sync off and erase the stored credentials and key. */
+  /** "Disconnect": switch sync off, erase the stored credentials and key and what the last sync pulled. */
   async disconnect(): Promise<CloudStatus> {
     await this.credentials.erase();
+    await this.lastSync.clear();
     await this.configStore.update({ enabled: false });
     return this.status();
   }
@@ -170,7 +175,7 @@ export class CloudService {
     return { ok: checks.every((c) => c.ok), checks };
   }
 
-  async push(request: PushRequest, opts: FlowOptions = {}): Promise<PushResult> {
+  async push(request: PushRequest, opts: FlowOptions & Pick<PushOptions, 'identify'> = {}): Promise<PushResult> {
     const r = parseRequest(PushRequestSchema, request);
     const ctx = await this.ready();
     return push(ctx, r.media, { ...opts, ...(r.root ? { root: r.root } : {}), ...(r.skipClustering ? { skipClustering: true } : {}) });
@@ -180,7 +185,7 @@ export class CloudService {
     return pullClusters(await this.ready(), opts);
   }
 
-  async search(request: CloudSearchRequest, opts: FlowOptions = {}): Promise<CloudSearchResult> {
+  async search(request: CloudSearchRequest, opts: SearchOptions = {}): Promise<CloudSearchResult> {
     const r = parseRequest(CloudSearchRequestSchema, request);
     const ctx = await this.ready();
     return searchByFace(
@@ -190,6 +195,7 @@ export class CloudService {
         ...(r.localImage ? { localImage: r.localImage } : {}),
         maxResults: r.maxResults,
         imm: r.imm,
+        immTask: r.immTask,
         ice: r.ice,
         ...(r.mediaType ? { mediaType: r.mediaType } : {}),
         pageNo: r.pageNo,

@@ -29,9 +29,13 @@ import type { IceClient } from './ice-client';
 import { IMM_TASK_TYPES } from './imm-client';
 import type { ImmClient, ImmFigureCluster, ImmInputFile, ImmTaskInfo } from './imm-client';
 import type { OssClient } from './oss-client';
-import { formatOssUri, parseOssUri } from './oss-client';
+import { formatOssUri, ossUriFromUrl, parseOssUri } from './oss-client';
 
-/** The object metadata key holding the file's sha256 (sent as x-oss-meta-content-sha256). */
+/**
+ * The object metadata key holding the file's content identity, a SHA-256 hex (sent as
+ * x-oss-meta-content-sha256): the caller's LocalMedia.contentHash (the library's quick hash in the
+ * app, see PushOptions.identify), or the full-file SHA-256 when no identify function is given.
+ */
 export const CONTENT_HASH_META = 'content-sha256';
 
 /** Reserved FigureClusterId values that are not clusters (IMM Figure model). */
@@ -258,6 +262,11 @@ async function countIndexed(ctx: SyncContext, opts: FlowOptions): Promise<number
 export interface PushOptions extends FlowOptions {
   root?: string;
   skipClustering?: boolean;
+  /**
+   * How the caller computes contentHash, to tell at upload time whether a file changed since it
+   * was listed. Absent: contentHash is the full-file SHA-256.
+   */
+  identify?: (path: string) => Promise<string>;
 }
 
 export async function push(ctx: SyncContext, media: readonly LocalMedia[], opts: PushOptions = {}): Promise<PushResult> {
@@ -303,10 +312,11 @@ export async function push(ctx: SyncContext, media: readonly LocalMedia[], opts:
         report(opts, { phase: 'upload', done: ++done, total: planned.length, message: basename(m.path) });
         return;
       }
-      if (d.sha256Hex !== m.contentHash) {
+      const current = opts.identify ? await opts.identify(m.path) : d.sha256Hex;
+      if (current !== m.contentHash) {
         // The library's record is older than the file; upload what is on disk and say so.
         warnings.push(`${m.path} changed since it was indexed locally; uploaded its current content.`);
-        hash = d.sha256Hex;
+        hash = current;
       }
       const ext = extname(m.path).toLowerCase();
       await ctx.oss.putObject(
@@ -387,6 +397,7 @@ export interface SearchInput {
   localImage?: LocalMedia;
   maxResults: number;
   imm: boolean;
+  immTask: boolean;
   ice: boolean;
   mediaType?: 'image' | 'video';
   pageNo: number;
@@ -395,50 +406,125 @@ export interface SearchInput {
   createdBeforeMs?: number;
 }
 
+/** Maps oss:// URIs to the library files they were uploaded from (the doors' side knows the library). */
+export type LocateUris = (uris: readonly string[]) => Promise<Map<string, { path: string; mediaId?: string }>>;
+
+export interface SearchOptions extends FlowOptions {
+  locate?: LocateUris;
+}
+
 /** Errors that say the whole cloud side is unusable; the other search part would fail the same way. */
 function isFatal(e: unknown): boolean {
   return isCloudError(e) && ['CLOUD_CANCELLED', 'CLOUD_AUTH', 'CLOUD_TOKEN_EXPIRED', 'CLOUD_NETWORK', 'CLOUD_DISABLED'].includes(e.code);
 }
 
+/** How many of the clusters SearchImageFigureCluster names are opened (a crop holds one face; a photo a few). */
+const SEARCH_CLUSTERS = 3;
+
+async function uploadQueryImage(ctx: SyncContext, li: LocalMedia, opts: FlowOptions): Promise<string> {
+  const { target } = ctx;
+  const { signal } = opts;
+  const key = `${target.prefix}search/${li.contentHash.slice(0, 16)}-${basename(li.path)}`;
+  report(opts, { phase: 'upload', done: 0, total: 1, message: basename(li.path) });
+  const head = await ctx.oss.headObject({ bucket: target.bucket, key }, signal ? { signal } : {});
+  if (!(head.exists && head.meta[CONTENT_HASH_META] === li.contentHash)) {
+    const d = await digestFile(li.path, signal);
+    await ctx.oss.putObject(
+      { bucket: target.bucket, key, body: { path: li.path, size: d.size }, contentMd5: d.md5Base64, contentType: CONTENT_TYPES[extname(li.path).toLowerCase()] ?? 'application/octet-stream', meta: { [CONTENT_HASH_META]: d.sha256Hex } },
+      signal ? { signal } : {},
+    );
+  }
+  report(opts, { phase: 'upload', done: 1, total: 1 });
+  return formatOssUri(target.bucket, key);
+}
+
+/** IMM: the clusters the query face belongs to (SearchImageFigureCluster), with their files under the prefix. */
+async function immClusterSearch(ctx: SyncContext, queryUri: string, opts: FlowOptions): Promise<NonNullable<CloudSearchResult['imm']>['clusters']> {
+  const { target, settings } = ctx;
+  const sig = opts.signal ? { signal: opts.signal } : {};
+  const found = await ctx.imm.searchImageFigureCluster({ ProjectName: target.projectName, DatasetName: target.datasetName, SourceURI: queryUri }, sig);
+  const best = new Map<string, number>();
+  for (const c of found.Clusters ?? []) {
+    if (!c.ClusterId || NOT_A_CLUSTER.has(c.ClusterId)) continue;
+    best.set(c.ClusterId, Math.max(best.get(c.ClusterId) ?? 0, c.Similarity ?? 0));
+  }
+  const ids = [...best.entries()].sort((a, b) => b[1] - a[1]).slice(0, SEARCH_CLUSTERS).map(([id]) => id);
+  if (ids.length === 0) return [];
+  const names = new Map<string, string>();
+  const info = await ctx.imm.batchGetFigureCluster({ ProjectName: target.projectName, DatasetName: target.datasetName, ObjectIds: ids }, sig);
+  for (const c of info.FigureClusters ?? []) if (c.ObjectId && c.Name) names.set(c.ObjectId, c.Name);
+  const prefix = formatOssUri(target.bucket, target.prefix);
+  const searchPrefix = formatOssUri(target.bucket, `${target.prefix}search/`);
+  const out: NonNullable<CloudSearchResult['imm']>['clusters'] = [];
+  for (const id of ids) {
+    throwIfAborted(opts.signal, 'SimpleQuery');
+    const page = await ctx.imm.simpleQuery(
+      {
+        ProjectName: target.projectName,
+        DatasetName: target.datasetName,
+        Query: { Field: 'Figures.FigureClusterId', Operation: 'eq', Value: id },
+        MaxResults: settings.pageSize,
+        WithFields: ['URI', 'CustomId'],
+        WithoutTotalHits: false,
+      },
+      sig,
+    );
+    const uris = (page.Files ?? []).map((f) => f.URI ?? '').filter((u) => u.startsWith(prefix) && !u.startsWith(searchPrefix));
+    out.push({
+      clusterId: id,
+      ...(names.has(id) ? { name: names.get(id) } : {}),
+      similarity: Math.round((best.get(id) ?? 0) * 1e4) / 1e4,
+      total: page.TotalHits ?? uris.length,
+      items: uris.map((uri) => ({ uri })),
+    });
+  }
+  return out;
+}
+
+/** ICE names media by id only: GetMediaInfo says which object each one is (its InputURL). */
+async function iceMediaUris(ctx: SyncContext, mediaIds: readonly string[], opts: FlowOptions): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  await pool(mediaIds, ctx.settings.uploadConcurrency, opts.signal, async (mediaId) => {
+    try {
+      const r = await ctx.ice.getMediaInfo({ MediaId: mediaId }, opts.signal ? { signal: opts.signal } : {});
+      const uri = ossUriFromUrl(r.MediaInfo?.MediaBasicInfo?.InputURL ?? '');
+      if (uri) out.set(mediaId, uri);
+    } catch (e) {
+      // One asset that cannot be described still leaves its hit in the list, unmapped.
+      if (isFatal(e)) throw e;
+    }
+  });
+  return out;
+}
+
 /**
- * Cloud face search for one image, for display beside the local results. IMM's
- * CreateFacesSearchingTask is run to completion (its hits arrive only by MNS/RocketMQ notification,
- * which a desktop app does not subscribe to, so the result reports the finished task); ICE's
- * SearchMediaByFace answers synchronously with the media that contain the person.
+ * Cloud face search for one image, for display beside the local results. IMM: the clusters the
+ * face belongs to (SearchImageFigureCluster, synchronous) and their files; optionally also
+ * CreateFacesSearchingTask, whose hits IMM sends only by MNS/RocketMQ notification (so only the
+ * task is reported). ICE: SearchMediaByFace over the search library, each media id resolved to its
+ * OSS object. Hits are mapped back to library files through `locate`.
  */
-export async function searchByFace(ctx: SyncContext, input: SearchInput, opts: FlowOptions = {}): Promise<CloudSearchResult> {
+export async function searchByFace(ctx: SyncContext, input: SearchInput, opts: SearchOptions = {}): Promise<CloudSearchResult> {
   const { target, settings } = ctx;
   const { signal } = opts;
   const errors: CloudSearchResult['errors'] = [];
-  let queryUri = input.imageUri;
-  if (!queryUri && input.localImage) {
-    const li = input.localImage;
-    const key = `${target.prefix}search/${li.contentHash.slice(0, 16)}-${basename(li.path)}`;
-    report(opts, { phase: 'upload', done: 0, total: 1, message: basename(li.path) });
-    const head = await ctx.oss.headObject({ bucket: target.bucket, key }, signal ? { signal } : {});
-    if (!(head.exists && head.meta[CONTENT_HASH_META] === li.contentHash)) {
-      const d = await digestFile(li.path, signal);
-      await ctx.oss.putObject(
-        { bucket: target.bucket, key, body: { path: li.path, size: d.size }, contentMd5: d.md5Base64, contentType: CONTENT_TYPES[extname(li.path).toLowerCase()] ?? 'application/octet-stream', meta: { [CONTENT_HASH_META]: d.sha256Hex } },
-        signal ? { signal } : {},
-      );
-    }
-    report(opts, { phase: 'upload', done: 1, total: 1 });
-    queryUri = formatOssUri(target.bucket, key);
-  }
+  const queryUri = input.imageUri ?? (input.localImage ? await uploadQueryImage(ctx, input.localImage, opts) : undefined);
   if (!queryUri) throw new CloudError('CLOUD_SERVICE', 'No query image.', { service: 'local' });
   const result: CloudSearchResult = { queryUri, errors };
 
   if (input.imm) {
     try {
-      report(opts, { phase: 'search', done: 0, total: 1, message: 'IMM CreateFacesSearchingTask' });
-      const created = await ctx.imm.createFacesSearchingTask(
-        { ProjectName: target.projectName, DatasetName: target.datasetName, Sources: [{ URI: queryUri }], MaxResult: input.maxResults },
-        signal ? { signal } : {},
-      );
-      if (!created.TaskId) throw new CloudError('CLOUD_SERVICE', 'CreateFacesSearchingTask returned no TaskId.', { service: 'imm', operation: 'CreateFacesSearchingTask' });
-      const task = await waitForTask(ctx, IMM_TASK_TYPES.facesSearching, created.TaskId, { ...opts, phase: 'search' });
-      result.imm = { task, resultsDelivery: 'notification' };
+      report(opts, { phase: 'search', done: 0, total: 1, message: 'IMM SearchImageFigureCluster' });
+      result.imm = { clusters: await immClusterSearch(ctx, queryUri, opts) };
+      if (input.immTask) {
+        report(opts, { phase: 'search', done: 0, total: 1, message: 'IMM CreateFacesSearchingTask' });
+        const created = await ctx.imm.createFacesSearchingTask(
+          { ProjectName: target.projectName, DatasetName: target.datasetName, Sources: [{ URI: queryUri }], MaxResult: input.maxResults },
+          signal ? { signal } : {},
+        );
+        if (!created.TaskId) throw new CloudError('CLOUD_SERVICE', 'CreateFacesSearchingTask returned no TaskId.', { service: 'imm', operation: 'CreateFacesSearchingTask' });
+        result.imm.task = await waitForTask(ctx, IMM_TASK_TYPES.facesSearching, created.TaskId, { ...opts, phase: 'search' });
+      }
     } catch (e) {
       if (isFatal(e)) throw e;
       errors.push({ part: 'imm', code: isCloudError(e) ? e.code : 'INTERNAL', message: (e as Error).message });
@@ -468,15 +554,26 @@ export async function searchByFace(ctx: SyncContext, input: SearchInput, opts: F
         },
         signal ? { signal } : {},
       );
+      const ids = (r.MediaInfoList ?? []).map((x) => x.MediaId).filter((id): id is string => !!id);
+      const uris = await iceMediaUris(ctx, ids, opts);
       result.ice = {
         faceSearchToken: token,
         total: r.Total ?? 0,
         pageNo: input.pageNo,
-        items: (r.MediaInfoList ?? []).filter((x) => x.MediaId).map((x) => ({ mediaId: x.MediaId as string })),
+        items: ids.map((mediaId) => ({ mediaId, ...(uris.has(mediaId) ? { uri: uris.get(mediaId) } : {}) })),
       };
     } catch (e) {
       if (isFatal(e)) throw e;
       errors.push({ part: 'ice', code: isCloudError(e) ? e.code : 'INTERNAL', message: (e as Error).message });
+    }
+  }
+
+  if (opts.locate) {
+    const hits = [...(result.imm?.clusters.flatMap((c) => c.items) ?? []), ...(result.ice?.items ?? [])];
+    const found = await opts.locate([...new Set(hits.map((h) => h.uri).filter((u): u is string => !!u))]);
+    for (const h of hits) {
+      const local = h.uri ? found.get(h.uri) : undefined;
+      if (local) Object.assign(h, { localPath: local.path, ...(local.mediaId ? { localMediaId: local.mediaId } : {}) });
     }
   }
   report(opts, { phase: 'search', done: 1, total: 1 });

@@ -170,6 +170,22 @@ export async function fakeLibrary(): Promise<FakeLibrary> {
       record('cloudSync');
       return null;
     }, opts),
+    cloudPull: (opts) => tasks.run('cloud.pull', async () => {
+      record('cloudPull');
+      return null;
+    }, opts),
+    async cloudReport() {
+      record('cloudReport');
+      return null;
+    },
+    async cloudImportNames(req) {
+      record(`cloudImportNames:${req.clusterIds.join(',')}`);
+      return { applied: [], skipped: req.clusterIds.map((clusterId) => ({ clusterId, reason: 'not a cluster of the last sync' })) };
+    },
+    async cloudSearchFace(query) {
+      record(`cloudSearchFace:${query.box ? 'box' : 'whole'}`);
+      return { queryUri: 'oss://test-bucket/search/x.jpg', errors: [] };
+    },
     async startWatching() {
       record('startWatching');
     },

@@ -1,0 +1,159 @@
+/**
+ * Cloud sync of a real library: the people/ fixtures indexed and clustered by the real engine, then
+ * pushed, clustered, pulled and compared against the loopback emulator (which verifies every
+ * signature; its fake recogniser knows a person by the file name's prefix, which for these fixtures
+ * agrees with who is in the photo). Covers what only the whole engine shows: folder choice, the
+ * library's quick hash as the skip identity, per-folder object keys, the name import through the
+ * people corrections, and cloud face search mapped back to library photos.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CloudSyncReport } from '../../src-main/contract/cloud';
+import { Engine } from '../../src-main/engine/engine';
+import { folderTag } from '../../src-main/engine/cloud/library-sync';
+import type { Task } from '../../src-main/engine/tasks/task-registry';
+import { CloudEmulator } from '../cloud/emulator';
+import { FAST, KEY, TARGET } from '../cloud/helpers';
+import { FIXTURES, tempDir } from '../helpers/paths';
+
+const PEOPLE = join(FIXTURES, 'people');
+const PHOTOS = readdirSync(PEOPLE).flatMap((id) => readdirSync(join(PEOPLE, id)).map((f) => join(PEOPLE, id, f)));
+
+let emu: CloudEmulator;
+let engine: Engine;
+
+async function personNamed(name: string): Promise<{ id: string; name: string | null } | undefined> {
+  const { persons } = await engine.people.listPersons({ maxResults: 100 });
+  return persons.find((p) => p.name === name);
+}
+
+async function personOfPhoto(file: string): Promise<string> {
+  const media = await engine.store.queryMedia({ where: `path = '${file.replace(/'/g, "''")}'`, columns: ['id'] });
+  const faces = await engine.store.queryFaces({ where: `media_id = '${media[0]!.id}'`, columns: ['person_id'] });
+  return faces[0]!.person_id!;
+}
+
+function report(task: Task): CloudSyncReport {
+  expect(task.error).toBeUndefined();
+  expect(task.status).toBe('succeeded');
+  return task.result as CloudSyncReport;
+}
+
+beforeAll(async () => {
+  emu = await CloudEmulator.start({ keys: [KEY], taskRunningPolls: 1, clusterNames: { amy: 'Amy Farrah Fowler', obama: 'Barack Obama', sheldon: 'Sheldon Cooper' } });
+  engine = await Engine.open({
+    library: tempDir('cloud-library'),
+    fetchModels: false,
+    vision: { provider: 'cpu' },
+    cloud: { endpointOverride: emu.url, settings: FAST },
+  });
+  await engine.addFolders([PEOPLE]);
+  await (await engine.index()).done;
+  await engine.settled();
+  await engine.cloud.updateConfig({ ...TARGET, enabled: true });
+  await engine.cloud.saveCredentials(KEY);
+});
+
+afterAll(async () => {
+  await engine?.close();
+  await emu?.close();
+});
+
+describe('cloud sync of an indexed library', () => {
+  it('uploads nothing until the user chooses a folder', async () => {
+    const task = await engine.cloudSync();
+    expect(task.status).toBe('failed');
+    expect(task.error).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('No folder is chosen') });
+    expect(emu.callsOf('PutObject')).toHaveLength(0);
+    expect(await engine.cloudReport()).toBeNull();
+  });
+
+  it('pushes the chosen folder under its own tag, and every cloud cluster matches its local person exactly', async () => {
+    await engine.cloud.updateConfig({ folders: [PEOPLE] });
+    const r = report(await engine.cloudSync());
+    expect(r.kind).toBe('sync');
+    expect(r.pushes).toEqual([{ folder: PEOPLE, uploaded: PHOTOS.length, skipped: 0, indexed: PHOTOS.length, warnings: [] }]);
+    const keys = [...emu.objects.get(TARGET.bucket)!.keys()];
+    expect(keys).toContain(`${TARGET.prefix}${folderTag(PEOPLE)}/amy/amy_1.png`);
+    expect(keys.every((k) => k.startsWith(`${TARGET.prefix}${folderTag(PEOPLE)}/`))).toBe(true);
+    // 14 people in the fixtures: 14 cloud clusters. Every local person is paired with the cluster
+    // holding exactly its photos; the one person with a single photo is no local person yet.
+    expect(r.clusters).toBe(readdirSync(PEOPLE).length);
+    expect(r.comparison.unmappedMedia).toBe(0);
+    const { persons } = await engine.people.listPersons({ maxResults: 100 });
+    const matched = r.comparison.matches.filter((m) => m.personId);
+    expect(matched).toHaveLength(persons.length);
+    expect(r.comparison.unmatchedPersons).toEqual([]);
+    for (const m of matched) expect(m).toMatchObject({ score: 1, shared: m.clusterMedia, personMedia: m.clusterMedia });
+    const alone = r.comparison.matches.filter((m) => !m.personId);
+    expect(alone.map((m) => m.clusterMedia)).toEqual([1]);
+  });
+
+  it('skips every unchanged photo on the next sync (the library identity is stored with each object)', async () => {
+    const puts = emu.callsOf('PutObject').length;
+    const r = report(await engine.cloudSync());
+    expect(r.pushes[0]).toMatchObject({ uploaded: 0, skipped: PHOTOS.length, indexed: 0, warnings: [] });
+    expect(emu.callsOf('PutObject').length).toBe(puts);
+  });
+
+  it('imports cloud names onto unnamed persons; a name the user gave is kept unless renaming is allowed', async () => {
+    const sheldon = await personOfPhoto(join(PEOPLE, 'sheldon', readdirSync(join(PEOPLE, 'sheldon'))[0]!));
+    await engine.people.renamePerson({ personId: sheldon, name: 'Shelly' });
+    const before = (await engine.cloudReport())!;
+    const imports = new Map(before.imports.map((i) => [i.name, i]));
+    expect([...imports.keys()].sort()).toEqual(['Amy Farrah Fowler', 'Barack Obama', 'Sheldon Cooper']);
+    expect(imports.get('Amy Farrah Fowler')!.renames).toBe(false);
+    expect(imports.get('Sheldon Cooper')).toMatchObject({ personId: sheldon, renames: true });
+
+    const ids = before.imports.map((i) => i.clusterId);
+    const first = await engine.cloudImportNames({ clusterIds: ids });
+    expect(first.applied.map((a) => a.name).sort()).toEqual(['Amy Farrah Fowler', 'Barack Obama']);
+    expect(first.skipped).toEqual([{ clusterId: imports.get('Sheldon Cooper')!.clusterId, reason: 'the person already has a name you gave' }]);
+    const amy = await personNamed('Amy Farrah Fowler');
+    expect(amy?.id).toBe(await personOfPhoto(join(PEOPLE, 'amy', 'amy_1.png')));
+    expect((await personNamed('Shelly'))?.id).toBe(sheldon);
+
+    const second = await engine.cloudImportNames({ clusterIds: ids, allowRename: true });
+    expect(second.applied.map((a) => a.name)).toEqual(['Sheldon Cooper']);
+    expect((await personNamed('Sheldon Cooper'))?.id).toBe(sheldon);
+    // Imported names are ordinary corrections: a full re-cluster keeps them.
+    await engine.people.runClustering('full');
+    expect((await personNamed('Amy Farrah Fowler'))?.id).toBe(amy!.id);
+    expect((await engine.cloudReport())!.imports).toEqual([]);
+  });
+
+  it('searches the cloud by one face: only the face is uploaded, and hits come back as library photos', async () => {
+    const query = join(PEOPLE, 'obama', 'obama_test1.jpg');
+    const detected = await engine.detect({ path: query });
+    const box = detected.faces[0]!.box;
+    const r = await engine.cloudSearchFace({ path: query, name: 'obama_test1.jpg', box });
+    expect(r.errors).toEqual([]);
+    const crop = emu.objects.get(TARGET.bucket)!.get(r.queryUri.replace(`oss://${TARGET.bucket}/`, ''))!;
+    expect(r.queryUri).toMatch(/\/search\/[0-9a-f]{16}-obama_test1-face\.jpg$/);
+    const meta = await sharp(crop.body).metadata();
+    const original = await sharp(query).metadata();
+    expect(meta.format).toBe('jpeg');
+    expect(meta.width!).toBeLessThan(original.width!);
+    expect(meta.width!).toBeGreaterThan(box.width);
+
+    const obama = await personOfPhoto(query);
+    const photos = new Set((await engine.people.personMedia({ personId: obama, maxResults: 100 })).media.map((m) => m.mediaId));
+    expect(photos.size).toBe(4);
+    const cluster = r.imm!.clusters[0]!;
+    expect(cluster.name).toBe('Barack Obama');
+    expect(new Set(cluster.items.map((i) => i.localMediaId))).toEqual(photos);
+    expect(new Set(r.ice!.items.map((i) => i.localMediaId))).toEqual(photos);
+  });
+
+  it('pulls without uploading, and disconnecting forgets what was pulled', async () => {
+    const puts = emu.callsOf('PutObject').length;
+    const r = report(await engine.cloudPull());
+    expect(r).toMatchObject({ kind: 'pull', pushes: [], clusters: readdirSync(PEOPLE).length });
+    expect(emu.callsOf('PutObject').length).toBe(puts);
+    await engine.cloud.disconnect();
+    expect(await engine.cloudReport()).toBeNull();
+    expect((await engine.cloud.status()).credentials.stored).toBe(false);
+  });
+});
