@@ -50,11 +50,11 @@ export interface Served {
   stop(): Promise<void>;
 }
 
-export async function startServe(libraryDir: string): Promise<Served> {
+export async function startServe(libraryDir: string, env: Record<string, string> = {}): Promise<Served> {
   const tsx = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
   const child = spawn(tsx, ['src-main/cli/main.ts', 'serve', '--port', '0', '--library', libraryDir, '--provider', 'cpu'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, FORCE_COLOR: '0' },
+    env: { ...process.env, FORCE_COLOR: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
