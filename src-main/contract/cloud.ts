@@ -16,9 +16,9 @@ export const ContentHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'sha256 hex'
 
 export const OssUriSchema = z.string().regex(/^oss:\/\/[a-z0-9][a-z0-9-]{1,61}[a-z0-9]\/.+$/, 'oss://bucket/key');
 
-export const CloudConfigSchema = z.object({
+const cloudConfigShape = {
   /** Off by default: nothing touches the network until the user turns this on and saves credentials. */
-  enabled: z.boolean().default(false),
+  enabled: z.boolean(),
   region: CloudRegionSchema.optional(),
   /** IMM project (created in the IMM console, with a service role that can read the bucket). */
   projectName: z.string().min(1).max(128).optional(),
@@ -26,7 +26,7 @@ export const CloudConfigSchema = z.object({
   datasetName: z.string().min(1).max(128).optional(),
   bucket: BucketNameSchema.optional(),
   /** Key prefix under which the library is uploaded; ends with "/". */
-  prefix: z.string().max(512).regex(/^(|[^/].*\/)$/, 'empty or ending with "/", not starting with "/"').default('face-organizer/'),
+  prefix: z.string().max(512).regex(/^(|[^/].*\/)$/, 'empty or ending with "/", not starting with "/"'),
   /** ICE media search library and namespace, when the user has one. */
   iceSearchLibName: z.string().min(1).max(128).optional(),
   iceNamespace: z.string().min(1).max(128).optional(),
@@ -34,11 +34,19 @@ export const CloudConfigSchema = z.object({
    * Library folders (their paths) the sync uploads. Empty by default: the user picks each folder,
    * so turning sync on never sends the whole library by surprise.
    */
-  folders: z.array(z.string().min(1).max(4096)).max(1000).default([]),
+  folders: z.array(z.string().min(1).max(4096)).max(1000),
+};
+
+export const CloudConfigSchema = z.object({
+  ...cloudConfigShape,
+  enabled: cloudConfigShape.enabled.default(false),
+  prefix: cloudConfigShape.prefix.default('face-organizer/'),
+  folders: cloudConfigShape.folders.default([]),
 });
 export type CloudConfig = z.infer<typeof CloudConfigSchema>;
 
-export const CloudConfigPatchSchema = CloudConfigSchema.partial();
+/** A change to some settings. No defaults here: a key left out must stay as it is, not be reset. */
+export const CloudConfigPatchSchema = z.object(cloudConfigShape).partial();
 export type CloudConfigPatch = z.infer<typeof CloudConfigPatchSchema>;
 
 export const CredentialsInputSchema = z.object({

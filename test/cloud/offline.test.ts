@@ -9,6 +9,7 @@ import dns from 'node:dns';
 import net from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CloudConfigPatchSchema } from '../../src-main/contract/cloud';
 import type { CloudCluster, LocalPerson } from '../../src-main/contract/cloud';
 import { CloudService } from '../../src-main/engine/cloud/service';
 import { CloudEmulator } from './emulator';
@@ -106,7 +107,8 @@ describe('a local-only session makes no outbound connection', () => {
     const service = new CloudService({ configDir: join(dir, 'patch'), settings: FAST });
     await service.updateConfig({ ...TARGET, enabled: true, folders: ['/photos/2020'] });
     await service.updateConfig({ bucket: 'other-bucket' });
-    await service.updateConfig({ folders: ['/photos/2021'] });
+    // As the doors deliver it: parsed by the channel's request schema first.
+    await service.updateConfig(CloudConfigPatchSchema.parse({ folders: ['/photos/2021'] }));
     expect(await service.getConfig()).toMatchObject({ ...TARGET, bucket: 'other-bucket', enabled: true, folders: ['/photos/2021'] });
     await service.updateConfig({ enabled: false });
     expect(await service.getConfig()).toMatchObject({ enabled: false, prefix: TARGET.prefix, folders: ['/photos/2021'] });

@@ -36,9 +36,8 @@ export class CloudConfigStore {
       const issue = p.error.issues[0];
       throw new EngineError('INVALID_ARGUMENT', `Cloud settings: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`.trim());
     }
-    // The patch schema is the config schema made partial, whose defaults would fill in every key
-    // left out (turning sync off, resetting the prefix): only the keys the caller sent are applied.
-    const given = Object.fromEntries(Object.entries(p.data).filter(([k]) => Object.prototype.hasOwnProperty.call(patch, k)));
+    // Keys present but undefined (an optional field left out by a form) change nothing either.
+    const given = Object.fromEntries(Object.entries(p.data).filter(([, v]) => v !== undefined));
     const next = CloudConfigSchema.parse({ ...(await this.read()), ...given });
     await mkdir(this.configDir, { recursive: true, mode: 0o700 });
     const tmp = `${this.filePath}.${process.pid}.tmp`;
