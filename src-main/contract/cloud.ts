@@ -79,7 +79,7 @@ export const CloudStatusSchema = z.object({
 });
 export type CloudStatus = z.infer<typeof CloudStatusSchema>;
 
-export const CloudPhaseSchema = z.enum(['list', 'upload', 'index', 'wait-index', 'cluster', 'poll', 'pull', 'search']);
+export const CloudPhaseSchema = z.enum(['list', 'upload', 'index', 'wait-index', 'register', 'cluster', 'poll', 'pull', 'search']);
 export type CloudPhase = z.infer<typeof CloudPhaseSchema>;
 
 export const CloudProgressSchema = z.object({
@@ -153,6 +153,8 @@ export const PushResultSchema = z.object({
   uploaded: z.number().int(),
   skipped: z.number().int(),
   indexed: z.number().int(),
+  /** Files put into the ICE search library (only when one is configured). */
+  registered: z.number().int(),
   task: CloudTaskSchema.optional(),
   clusters: z.array(CloudClusterSchema),
   /** Where each local file went (path <-> oss:// URI), for mapping cloud results back. */
@@ -309,7 +311,9 @@ export type ConnectionCheck = z.infer<typeof ConnectionCheckSchema>;
 export const CloudSyncReportSchema = z.object({
   kind: z.enum(['sync', 'pull']),
   finishedAt: z.string(),
-  pushes: z.array(z.object({ folder: z.string(), uploaded: z.number().int(), skipped: z.number().int(), indexed: z.number().int(), warnings: z.array(z.string()) })),
+  pushes: z.array(
+    z.object({ folder: z.string(), uploaded: z.number().int(), skipped: z.number().int(), indexed: z.number().int(), registered: z.number().int().default(0), warnings: z.array(z.string()) }),
+  ),
   clusters: z.number().int(),
   comparison: CompareResultSchema,
   /** Cloud names that could go onto the matched local persons (renames flagged). */

@@ -54,6 +54,12 @@ export interface EmulatorOptions {
   indexLagQueries?: number;
   /** Cluster names already given in the cloud, by person label. */
   clusterNames?: Record<string, string>;
+  /**
+   * ICE SearchMediaByFace finds only media put into the named search library with
+   * InsertMediaToSearchLib (as the real service does). Off: every stored object counts as a media
+   * asset the user registered through ICE themselves.
+   */
+  iceRegisteredOnly?: boolean;
   /** Answer this action (or OSS operation) only after this many milliseconds. */
   delayMs?: Record<string, number>;
 }
@@ -157,6 +163,8 @@ export class CloudEmulator {
   readonly tasks = new Map<string, Task>();
   /** Cluster id -> label; clusters appear once a clustering task succeeded. */
   readonly clusters = new Map<string, { label: string; created: string }>();
+  /** ICE search library name -> URIs inserted with InsertMediaToSearchLib (one media id each). */
+  readonly searchLibs = new Map<string, Set<string>>();
   connections = 0;
   private throttled = 0;
   private queries = 0;
@@ -700,6 +708,7 @@ export class CloudEmulator {
           for (const k of [...store.keys()].sort()) {
             // Query images the app uploads under search/ are not registered media assets.
             if (k === key || /(^|\/)search\//.test(k) || !labelsOf(k).includes(wanted)) continue;
+            if (this.opts.iceRegisteredOnly && !this.searchLibs.get(p.SearchLibName ?? 'ims-default-search-lib')?.has(`oss://${b}/${k}`)) continue;
             const isVideo = VIDEO.test(k);
             if (p.MediaType && (p.MediaType === 'video') !== isVideo) continue;
             hits.push(`oss://${b}/${k}`);
@@ -708,6 +717,16 @@ export class CloudEmulator {
       const size = Math.min(50, Number(p.PageSize ?? 10));
       const pageNo = Math.max(1, Number(p.PageNo ?? 1));
       return { Success: 'true', Code: '200', Total: hits.length, MediaInfoList: hits.slice((pageNo - 1) * size, pageNo * size).map((u) => ({ MediaId: this.mediaId(u) })) };
+    }
+    if (action === 'InsertMediaToSearchLib') {
+      const m = /^oss:\/\/([^/]+)\/(.+)$/.exec(p.Input ?? '');
+      if (!m) throw new HttpError(400, 'InvalidParameter', 'Specified parameter Input is not valid.');
+      if (!this.objects.get(m[1] ?? '')?.has(m[2] ?? '')) throw new HttpError(404, 'InvalidParameter.Input', 'The input file does not exist.');
+      const lib = p.SearchLibName ?? 'ims-default-search-lib';
+      const set = this.searchLibs.get(lib) ?? new Set<string>();
+      set.add(p.Input ?? '');
+      this.searchLibs.set(lib, set);
+      return { Success: 'true', Code: '200', MediaId: this.mediaId(p.Input ?? '') };
     }
     if (action === 'GetMediaInfo') {
       const uri = p.MediaId ? this.uriOfMedia(p.MediaId) : undefined;

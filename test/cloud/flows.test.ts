@@ -184,6 +184,41 @@ describe('push -> cluster -> pull -> compare, against the emulator', () => {
   });
 });
 
+describe('ICE search library: push registers the files, search maps hits without asking ICE', () => {
+  let h: Harness;
+  let media: LocalMedia[];
+  let root: string;
+  beforeAll(async () => {
+    h = await harness({ emulator: { iceRegisteredOnly: true } });
+    await h.service.updateConfig({ iceSearchLibName: 'family' });
+    root = join(h.dir, 'photos');
+    media = await makeLibrary(root, ['bob_01.jpg', 'bob_02.jpg', 'alice_01.jpg', 'clips/bob_party.mp4']);
+  });
+  afterAll(async () => h?.close());
+
+  it('registers every pushed file once, as image or video, and again only when its content changed', async () => {
+    const progress: CloudProgress[] = [];
+    const first = await h.service.push({ media, root, skipClustering: true }, { onProgress: (p) => progress.push(p) });
+    expect(first.registered).toBe(4);
+    expect([...h.emu.searchLibs.get('family')!].sort()).toEqual(first.mapping.map((m) => m.uri).sort());
+    expect(progress.filter((p) => p.phase === 'register').pop()).toMatchObject({ done: 4, total: 4 });
+    const calls = h.emu.callsOf('InsertMediaToSearchLib').length;
+    expect((await h.service.push({ media, root, skipClustering: true })).registered).toBe(0);
+    expect(h.emu.callsOf('InsertMediaToSearchLib').length).toBe(calls);
+
+    await writeFile(media[0]!.path, 'bob, edited');
+    const edited = media.map((m, i) => (i === 0 ? { ...m, contentHash: createHash('sha256').update('bob, edited').digest('hex') } : m));
+    expect((await h.service.push({ media: edited, root, skipClustering: true })).registered).toBe(1);
+  });
+
+  it('finds only registered media and names their objects from what push recorded', async () => {
+    const r = await h.service.search({ imageUri: `oss://test-bucket/library/bob_02.jpg`, imm: false });
+    expect(r.errors).toEqual([]);
+    expect(r.ice!.items.map((i) => i.uri).sort()).toEqual(['oss://test-bucket/library/bob_01.jpg', 'oss://test-bucket/library/clips/bob_party.mp4']);
+    expect(h.emu.callsOf('GetMediaInfo')).toHaveLength(0);
+  });
+});
+
 describe('client operations outside the push flow', () => {
   let h: Harness;
   beforeAll(async () => {

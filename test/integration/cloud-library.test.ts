@@ -74,7 +74,7 @@ describe('cloud sync of an indexed library', () => {
     await engine.cloud.updateConfig({ folders: [PEOPLE] });
     const r = report(await engine.cloudSync());
     expect(r.kind).toBe('sync');
-    expect(r.pushes).toEqual([{ folder: PEOPLE, uploaded: PHOTOS.length, skipped: 0, indexed: PHOTOS.length, warnings: [] }]);
+    expect(r.pushes).toEqual([{ folder: PEOPLE, uploaded: PHOTOS.length, skipped: 0, indexed: PHOTOS.length, registered: 0, warnings: [] }]);
     const keys = [...emu.objects.get(TARGET.bucket)!.keys()];
     expect(keys).toContain(`${TARGET.prefix}${folderTag(PEOPLE)}/amy/amy_1.png`);
     expect(keys.every((k) => k.startsWith(`${TARGET.prefix}${folderTag(PEOPLE)}/`))).toBe(true);

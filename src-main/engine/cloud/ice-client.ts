@@ -98,4 +98,18 @@ export class IceClient {
     });
     return r.body;
   }
+
+  /**
+   * Puts one media file into a search library (created beforehand with CreateSearchLib), so
+   * SearchMediaByFace can find it; ICE analyses it asynchronously. Answers with its media id.
+   */
+  async insertMediaToSearchLib(
+    req: { Input: string; SearchLibName?: string; MediaType?: 'image' | 'video' | 'audio'; MediaId?: string; MsgBody?: string },
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<{ RequestId?: string; MediaId?: string; Code?: string; Success?: string | boolean }> {
+    const r = await callRpc<{ RequestId?: string; MediaId?: string; Code?: string; Success?: string | boolean }>(this.ctx, {
+      api: 'ice', version: ICE_VERSION, action: 'InsertMediaToSearchLib', params: { ...req }, idempotent: false, ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+    return r.body;
+  }
 }

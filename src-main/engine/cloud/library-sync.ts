@@ -164,7 +164,7 @@ export async function syncLibrary(cloud: CloudService, store: LibraryStore, task
     const media = f.media.map(({ path, contentHash, mediaType, key }) => ({ path, contentHash, key, ...(mediaType ? { mediaType } : {}) }));
     const r = await cloud.push({ media, skipClustering: !last }, { onProgress, signal: task.signal, identify });
     results.push(r);
-    pushes.push({ folder: f.root, uploaded: r.uploaded, skipped: r.skipped, indexed: r.indexed, warnings: r.warnings });
+    pushes.push({ folder: f.root, uploaded: r.uploaded, skipped: r.skipped, indexed: r.indexed, registered: r.registered, warnings: r.warnings });
   }
   if (missing.length > 0 && pushes[0]) pushes[0].warnings.push(...missing.map((p) => `${p} is no longer a library folder; it was not synced.`));
   const clusters = results.at(-1)?.clusters ?? (await cloud.pullClusters({ onProgress, signal: task.signal }));

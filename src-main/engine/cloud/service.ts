@@ -34,6 +34,7 @@ import { cloudSettings } from './cloud-settings';
 import type { CloudSettings } from './cloud-settings';
 import { compareClusters, planNameImports } from './compare';
 import { CloudConfigStore } from './config-store';
+import { IceRegistry } from './ice-registry';
 import { LastSyncStore } from './last-sync-store';
 import { CredentialStore } from './credentials';
 import type { StringEncryptor } from './credentials';
@@ -75,6 +76,7 @@ export class CloudService {
   readonly credentials: CredentialStore;
   /** The clusters of the last sync or pull, for the comparison and name imports between sessions. */
   readonly lastSync: LastSyncStore;
+  private readonly iceRegistry: IceRegistry;
   private readonly configStore: CloudConfigStore;
   private readonly settings: CloudSettings;
 
@@ -82,6 +84,7 @@ export class CloudService {
     this.credentials = new CredentialStore({ configDir: opts.configDir, ...(opts.encryptor ? { encryptor: opts.encryptor } : {}) });
     this.configStore = new CloudConfigStore(opts.configDir);
     this.lastSync = new LastSyncStore(opts.configDir);
+    this.iceRegistry = new IceRegistry(opts.configDir);
     this.settings = cloudSettings(opts.settings);
   }
 
@@ -258,6 +261,7 @@ export class CloudService {
       ice: new IceClient(api),
       oss: new OssClient({ http, region: target.region, credentials, ...(this.opts.endpointOverride ? { endpointOverride: this.opts.endpointOverride } : {}) }),
       settings: this.settings,
+      iceRegistry: this.iceRegistry,
     };
   }
 

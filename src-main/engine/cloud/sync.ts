@@ -28,6 +28,7 @@ import { sleep } from './http';
 import type { IceClient } from './ice-client';
 import { IMM_TASK_TYPES } from './imm-client';
 import type { ImmClient, ImmFigureCluster, ImmInputFile, ImmTaskInfo } from './imm-client';
+import type { IceRegistry } from './ice-registry';
 import type { OssClient } from './oss-client';
 import { formatOssUri, ossUriFromUrl, parseOssUri } from './oss-client';
 
@@ -58,6 +59,8 @@ export interface SyncContext {
   ice: IceClient;
   oss: OssClient;
   settings: CloudSettings;
+  /** What this app put into ICE search libraries (absent: nothing is registered, hits resolved by GetMediaInfo). */
+  iceRegistry?: IceRegistry;
 }
 
 export interface FlowOptions {
@@ -379,7 +382,9 @@ export async function push(ctx: SyncContext, media: readonly LocalMedia[], opts:
     }
   }
 
-  if (opts.skipClustering) return { uploaded, skipped, indexed, clusters: [], mapping, warnings };
+  const registered = await registerInIce(ctx, mapping, mediaByPath, opts);
+
+  if (opts.skipClustering) return { uploaded, skipped, indexed, registered, clusters: [], mapping, warnings };
 
   // 5. Cluster, wait, pull.
   throwIfAborted(signal);
@@ -389,7 +394,34 @@ export async function push(ctx: SyncContext, media: readonly LocalMedia[], opts:
   report(opts, { phase: 'cluster', done: 1, total: 1, message: created.TaskId });
   const task = await waitForTask(ctx, IMM_TASK_TYPES.figureClustering, created.TaskId, { ...opts, phase: 'poll' });
   const clusters = await pullClusters(ctx, opts);
-  return { uploaded, skipped, indexed, task, clusters, mapping, warnings };
+  return { uploaded, skipped, indexed, registered, task, clusters, mapping, warnings };
+}
+
+/**
+ * With an ICE search library configured, puts every pushed file into it (InsertMediaToSearchLib)
+ * unless it is already there with the same content, so ICE's face search covers the library.
+ * Progress is saved after each file: a cancelled push leaves no file registered twice.
+ */
+async function registerInIce(ctx: SyncContext, mapping: readonly UploadOutcome[], mediaByPath: ReadonlyMap<string, LocalMedia>, opts: FlowOptions): Promise<number> {
+  const lib = ctx.target.iceSearchLibName;
+  if (!lib || !ctx.iceRegistry) return 0;
+  const registry = ctx.iceRegistry;
+  const known = await registry.library(lib);
+  const todo = mapping.filter((u) => known.get(u.uri)?.contentHash !== u.contentHash);
+  let done = 0;
+  report(opts, { phase: 'register', done: 0, total: todo.length, message: lib });
+  try {
+    await pool(todo, ctx.settings.uploadConcurrency, opts.signal, async (u) => {
+      const m = mediaByPath.get(u.path);
+      const r = await ctx.ice.insertMediaToSearchLib({ Input: u.uri, SearchLibName: lib, MediaType: m ? mediaTypeOf(m) : 'image' }, opts.signal ? { signal: opts.signal } : {});
+      if (!r.MediaId) throw new CloudError('CLOUD_SERVICE', 'InsertMediaToSearchLib returned no MediaId.', { service: 'ice', operation: 'InsertMediaToSearchLib', ...(r.RequestId ? { requestId: r.RequestId } : {}) });
+      known.set(u.uri, { mediaId: r.MediaId, contentHash: u.contentHash });
+      report(opts, { phase: 'register', done: ++done, total: todo.length, message: basename(u.path) });
+    });
+  } finally {
+    await registry.saveLibrary(lib, known);
+  }
+  return done;
 }
 
 export interface SearchInput {
@@ -484,7 +516,9 @@ async function immClusterSearch(ctx: SyncContext, queryUri: string, opts: FlowOp
 /** ICE names media by id only: GetMediaInfo says which object each one is (its InputURL). */
 async function iceMediaUris(ctx: SyncContext, mediaIds: readonly string[], opts: FlowOptions): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  await pool(mediaIds, ctx.settings.uploadConcurrency, opts.signal, async (mediaId) => {
+  const lib = ctx.target.iceSearchLibName;
+  if (lib && ctx.iceRegistry) for (const [uri, e] of await ctx.iceRegistry.library(lib)) if (mediaIds.includes(e.mediaId)) out.set(e.mediaId, uri);
+  await pool(mediaIds.filter((id) => !out.has(id)), ctx.settings.uploadConcurrency, opts.signal, async (mediaId) => {
     try {
       const r = await ctx.ice.getMediaInfo({ MediaId: mediaId }, opts.signal ? { signal: opts.signal } : {});
       const uri = ossUriFromUrl(r.MediaInfo?.MediaBasicInfo?.InputURL ?? '');
