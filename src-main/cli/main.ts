@@ -16,9 +16,10 @@ import { compare, detect, models } from './commands/vision';
 import { LIBRARY_COMMANDS } from './commands/library';
 import { PEOPLE_COMMANDS } from './commands/people';
 import { SEARCH_COMMANDS } from './commands/search';
+import { CLOUD_COMMANDS } from './commands/cloud';
 import { serve } from './commands/serve';
 
-const COMMANDS: Command[] = [detect, compare, models, ...LIBRARY_COMMANDS, ...PEOPLE_COMMANDS, ...SEARCH_COMMANDS, serve];
+const COMMANDS: Command[] = [detect, compare, models, ...LIBRARY_COMMANDS, ...PEOPLE_COMMANDS, ...SEARCH_COMMANDS, ...CLOUD_COMMANDS, serve];
 
 const GLOBAL_OPTIONS = {
   json: { type: 'boolean', default: false },
