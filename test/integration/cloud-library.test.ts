@@ -6,7 +6,7 @@
  * library's quick hash as the skip identity, per-folder object keys, the name import through the
  * people corrections, and cloud face search mapped back to library photos.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,8 @@ import { CloudEmulator } from '../cloud/emulator';
 import { FAST, KEY, TARGET } from '../cloud/helpers';
 import { FIXTURES, tempDir } from '../helpers/paths';
 
-const PEOPLE = join(FIXTURES, 'people');
+// The library keeps folders by their real path (../shared may be a symlink, as in CI).
+const PEOPLE = realpathSync(join(FIXTURES, 'people'));
 const PHOTOS = readdirSync(PEOPLE).flatMap((id) => readdirSync(join(PEOPLE, id)).map((f) => join(PEOPLE, id, f)));
 
 let emu: CloudEmulator;
