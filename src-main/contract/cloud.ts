@@ -45,8 +45,21 @@ export const CloudConfigSchema = z.object({
 });
 export type CloudConfig = z.infer<typeof CloudConfigSchema>;
 
-/** A change to some settings. No defaults here: a key left out must stay as it is, not be reset. */
-export const CloudConfigPatchSchema = z.object(cloudConfigShape).partial();
+/**
+ * A change to some settings. No defaults here: a key left out must stay as it is, not be reset.
+ * null clears an optional setting (an emptied form field).
+ */
+export const CloudConfigPatchSchema = z
+  .object({
+    ...cloudConfigShape,
+    region: cloudConfigShape.region.unwrap().nullable(),
+    projectName: cloudConfigShape.projectName.unwrap().nullable(),
+    datasetName: cloudConfigShape.datasetName.unwrap().nullable(),
+    bucket: cloudConfigShape.bucket.unwrap().nullable(),
+    iceSearchLibName: cloudConfigShape.iceSearchLibName.unwrap().nullable(),
+    iceNamespace: cloudConfigShape.iceNamespace.unwrap().nullable(),
+  })
+  .partial();
 export type CloudConfigPatch = z.infer<typeof CloudConfigPatchSchema>;
 
 export const CredentialsInputSchema = z.object({

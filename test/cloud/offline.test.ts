@@ -112,6 +112,11 @@ describe('a local-only session makes no outbound connection', () => {
     expect(await service.getConfig()).toMatchObject({ ...TARGET, bucket: 'other-bucket', enabled: true, folders: ['/photos/2021'] });
     await service.updateConfig({ enabled: false });
     expect(await service.getConfig()).toMatchObject({ enabled: false, prefix: TARGET.prefix, folders: ['/photos/2021'] });
+    // An emptied field clears its setting; setup is then incomplete again.
+    await service.updateConfig(CloudConfigPatchSchema.parse({ iceSearchLibName: 'family', bucket: null }));
+    expect(await service.getConfig()).not.toHaveProperty('bucket');
+    expect(await service.getConfig()).toMatchObject({ iceSearchLibName: 'family', region: TARGET.region });
+    expect((await service.status()).configured).toBe(false);
     expect(connects).toEqual([]);
   });
 

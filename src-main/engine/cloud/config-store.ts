@@ -36,9 +36,13 @@ export class CloudConfigStore {
       const issue = p.error.issues[0];
       throw new EngineError('INVALID_ARGUMENT', `Cloud settings: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`.trim());
     }
-    // Keys present but undefined (an optional field left out by a form) change nothing either.
-    const given = Object.fromEntries(Object.entries(p.data).filter(([, v]) => v !== undefined));
-    const next = CloudConfigSchema.parse({ ...(await this.read()), ...given });
+    // Keys present but undefined change nothing; null clears an optional setting.
+    const merged: Record<string, unknown> = { ...(await this.read()) };
+    for (const [k, v] of Object.entries(p.data)) {
+      if (v === null) delete merged[k];
+      else if (v !== undefined) merged[k] = v;
+    }
+    const next = CloudConfigSchema.parse(merged);
     await mkdir(this.configDir, { recursive: true, mode: 0o700 });
     const tmp = `${this.filePath}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(next, null, 2), { mode: 0o600 });
