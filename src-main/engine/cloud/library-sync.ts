@@ -119,7 +119,8 @@ async function compareNow(cloud: CloudService, store: LibraryStore, clusters: re
   return { comparison, persons };
 }
 
-async function report(cloud: CloudService, store: LibraryStore): Promise<CloudSyncReport | null> {
+/** The last sync or pull, compared with the local persons as they are now; null before the first. */
+export async function lastSyncReport(cloud: CloudService, store: LibraryStore): Promise<CloudSyncReport | null> {
   const last = await cloud.lastSync.read();
   if (!last) return null;
   const { comparison, persons } = await compareNow(cloud, store, last.clusters);
@@ -131,11 +132,6 @@ async function report(cloud: CloudService, store: LibraryStore): Promise<CloudSy
     comparison,
     imports: cloud.planNameImports(comparison, persons, { allowRename: true }),
   };
-}
-
-/** The last sync or pull, compared with the local persons as they are now; null before the first. */
-export function lastSyncReport(cloud: CloudService, store: LibraryStore): Promise<CloudSyncReport | null> {
-  return report(cloud, store);
 }
 
 function progressOf(task: TaskHandle): NonNullable<FlowOptions['onProgress']> {
@@ -169,14 +165,14 @@ export async function syncLibrary(cloud: CloudService, store: LibraryStore, task
   if (missing.length > 0 && pushes[0]) pushes[0].warnings.push(...missing.map((p) => `${p} is no longer a library folder; it was not synced.`));
   const clusters = results.at(-1)?.clusters ?? (await cloud.pullClusters({ onProgress, signal: task.signal }));
   await cloud.lastSync.write({ kind: 'sync', finishedAt: new Date().toISOString(), pushes, clusters });
-  return (await report(cloud, store)) as CloudSyncReport;
+  return (await lastSyncReport(cloud, store)) as CloudSyncReport;
 }
 
 /** Pull the cloud's current clusters (no upload, no clustering run) and compare them with the local persons. */
 export async function pullLibrary(cloud: CloudService, store: LibraryStore, task: TaskHandle): Promise<LibrarySyncResult> {
   const clusters = await cloud.pullClusters({ onProgress: progressOf(task), signal: task.signal });
   await cloud.lastSync.write({ kind: 'pull', finishedAt: new Date().toISOString(), pushes: [], clusters });
-  return (await report(cloud, store)) as CloudSyncReport;
+  return (await lastSyncReport(cloud, store)) as CloudSyncReport;
 }
 
 /**
@@ -186,7 +182,7 @@ export async function pullLibrary(cloud: CloudService, store: LibraryStore, task
  */
 export async function importNames(cloud: CloudService, store: LibraryStore, people: PeopleService, request: ImportNamesRequest): Promise<ImportNamesResult> {
   const r = parseRequest(ImportNamesRequestSchema, request);
-  const current = await report(cloud, store);
+  const current = await lastSyncReport(cloud, store);
   if (!current) throw new EngineError('NOT_FOUND', 'Nothing has been pulled from the cloud yet: sync or pull first.');
   const byCluster = new Map(current.imports.map((i) => [i.clusterId, i]));
   const result: ImportNamesResult = { applied: [], skipped: [] };
