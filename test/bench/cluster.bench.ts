@@ -349,10 +349,10 @@ async function storeRoundTrip(lib: Library, assign: Int32Array, settings: People
         status: 'ok', error_code: null, error_text: null, face_count: 1, indexed_at: 1, model_id: 'synthetic',
       });
     }
-    for (let i = 0; i < media.length; i += 20_000) await store.upsertMedia(media.slice(i, i + 20_000));
+    for (let i = 0; i < media.length; i += 20_000) await store.media.upsert(media.slice(i, i + 20_000));
     for (let from = 0; from < LIBRARY; from += 25_000) {
       const to = Math.min(LIBRARY, from + 25_000);
-      await store.table('faces').add(facesArrow(lib, from, to, (r) => (assign[r]! >= 0 ? personId(assign[r]!) : null), true));
+      await store.faces.addArrow(facesArrow(lib, from, to, (r) => (assign[r]! >= 0 ? personId(assign[r]!) : null), true));
     }
     // Person rows as the first run would have left them.
     const members = new Map<number, number[]>();
@@ -361,8 +361,8 @@ async function storeRoundTrip(lib: Library, assign: Int32Array, settings: People
     for (const [p, rows] of members) {
       persons.push(newPersonRow(personId(p), Date.now(), personStats(rows.map((r) => ({ id: `f${r}`, mediaId: `m${lib.media[r]}`, quality: lib.quality[r]!, captured: null, vector: lib.vectors.subarray(r * D, r * D + D) })), null)));
     }
-    for (let i = 0; i < persons.length; i += 5000) await store.upsertPersons(persons.slice(i, i + 5000));
-    await store.table('faces').add(facesArrow(lib, LIBRARY, LIBRARY + NEW, () => null, false));
+    for (let i = 0; i < persons.length; i += 5000) await store.persons.upsert(persons.slice(i, i + 5000));
+    await store.faces.addArrow(facesArrow(lib, LIBRARY, LIBRARY + NEW, () => null, false));
     await store.optimize(0);
     const setupMs = performance.now() - t0;
     const service = new PeopleService(store, settings, await TaskRegistry.open(null, 60_000));
@@ -370,11 +370,11 @@ async function storeRoundTrip(lib: Library, assign: Int32Array, settings: People
     let c0 = process.cpuUsage();
     const cold = { ...(await service.runClustering('incremental')), cpuMs: 0 };
     cold.cpuMs = cpuMs(c0);
-    await store.table('faces').add(facesArrow(lib, LIBRARY + NEW, lib.n, () => null, false));
+    await store.faces.addArrow(facesArrow(lib, LIBRARY + NEW, lib.n, () => null, false));
     c0 = process.cpuUsage();
     const warm = { ...(await service.runClustering('incremental')), cpuMs: 0 };
     warm.cpuMs = cpuMs(c0);
-    const after = await store.queryFaces({ columns: ['id', 'person_id'] });
+    const after = await store.faces.all(['id', 'person_id']);
     await service.close();
     store.close();
     // Persons by id -> index, for the metrics over the whole library after the run.

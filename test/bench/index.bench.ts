@@ -72,17 +72,17 @@ try {
   const first = await indexAndWait(engine);
   const firstSeconds = (performance.now() - t) / 1000;
   await storeOf(engine).optimize(0);
-  const faces = await storeOf(engine).countFaces();
+  const faces = await storeOf(engine).faces.count();
   const bytes = await storeOf(engine).sizeOnDisk();
 
   // Watch: N new files copied in while watching.
   await engine.startWatching();
   const incoming = join(work, 'incoming');
   const newFiles = await makePhotos(incoming, WATCH, N);
-  const before = await storeOf(engine).countMedia(`status = 'ok'`);
+  const before = (await storeOf(engine).media.indexed(['id'])).length;
   t = performance.now();
   for (const f of newFiles) copyFileSync(f, join(photos, `new-${f.split('/').pop()}`));
-  while ((await storeOf(engine).countMedia(`status = 'ok'`)) < before + WATCH) {
+  while ((await storeOf(engine).media.indexed(['id'])).length < before + WATCH) {
     if (performance.now() - t > 600_000) throw new Error('watch pick-up timed out');
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -110,7 +110,7 @@ try {
       tags: null, gps_lat: null, gps_lon: null, status: 'ok', error_code: null, error_text: null, face_count: 0, indexed_at: Date.now(), model_id: 'seed',
     });
   }
-  for (let i = 0; i < rows.length; i += 2000) await storeOf(seedEngine).upsertMedia(rows.slice(i, i + 2000));
+  for (let i = 0; i < rows.length; i += 2000) await storeOf(seedEngine).media.upsert(rows.slice(i, i + 2000));
   await seedEngine.close();
   t = performance.now();
   const restarted = await open(bigLibrary);

@@ -152,14 +152,14 @@ for (const [sizeIndex, rows] of sizes.entries()) {
     const store = await LibraryStore.open(dir);
     log(`${rows} faces: writing (${lib.identities} identities)`);
     const t0 = performance.now();
-    await writeSynthetic(store.table('faces'), model, lib, opts);
+    await writeSynthetic(store.faces, model, lib, opts);
     const media = syntheticMedia(lib, opts);
-    for (let i = 0; i < media.length; i += 50_000) await store.table('media').add(media.slice(i, i + 50_000) as unknown as Record<string, unknown>[]);
+    for (let i = 0; i < media.length; i += 50_000) await store.media.append(media.slice(i, i + 50_000));
     const persons = syntheticPersons(model, lib);
     for (let i = 0; i < persons.length; i += 10_000) {
-      await store.table('persons').add(persons.slice(i, i + 10_000).map((p) => ({ ...p, centroid: Array.from(p.centroid!) })));
+      await store.persons.append(persons.slice(i, i + 10_000));
     }
-    for (const f of lib.folderIds) await store.table('folders').add([{ id: f, path: `/library/${f}`, added_at: Date.now(), last_scan_at: null }]);
+    for (const f of lib.folderIds) await store.folders.append([{ id: f, path: `/library/${f}`, added_at: Date.now(), last_scan_at: null }]);
     const writeSeconds = (performance.now() - t0) / 1000;
 
     const source = new ReadyFaces();

@@ -83,8 +83,8 @@ export async function writePhotos(store: LibraryStore, photos: readonly Analyzed
     });
     out.push({ rel: p.rel, mediaId: id, faceIds });
   });
-  await store.upsertMedia(media);
-  await store.addFaces(faces);
+  await store.media.upsert(media);
+  await store.faces.add(faces);
   return out;
 }
 

@@ -13,7 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { DataType, Schema, Table as ArrowTableType } from 'apache-arrow';
 import type * as ArrowModule from 'apache-arrow';
-import type { Table } from '@lancedb/lancedb';
+import type { FaceRepository } from '../../src-main/engine/store/face-repository';
 import { EMBEDDING_DIM } from '../../src-main/engine/store/schema';
 import type { FaceRow, MediaRow, PersonRow } from '../../src-main/engine/store/rows';
 import type { LibraryStore } from '../../src-main/engine/store/library-store';
@@ -317,7 +317,7 @@ export function syntheticColumns(model: EmbeddingModel, lib: SyntheticLibrary, f
 }
 
 /** Arrow table in the faces table's schema, built from columns (no per-row objects). */
-/** `schema`: the faces table's own (LanceDB's CommonJS Arrow) schema, from `await table.schema()`. */
+/** `schema`: the faces table's own (LanceDB's CommonJS Arrow) schema, from `await store.faces.schema()`. */
 export function facesArrow(cols: FaceColumns, schema: Schema): ArrowTable {
   const n = cols.id.length;
   const now = Date.now();
@@ -342,17 +342,17 @@ export function facesArrow(cols: FaceColumns, schema: Schema): ArrowTable {
 
 /** Writes the whole plan into a faces table, `batchSize` rows per add. */
 export async function writeSynthetic(
-  table: Table,
+  faces: FaceRepository,
   model: EmbeddingModel,
   lib: SyntheticLibrary,
   opts: SyntheticOptions,
   onBatch?: (done: number) => void,
 ): Promise<void> {
   const batch = opts.batchSize ?? 50_000;
-  const schema = await table.schema();
+  const schema = await faces.schema();
   for (let from = 0; from < lib.rows; from += batch) {
     const to = Math.min(lib.rows, from + batch);
-    await table.add(facesArrow(syntheticColumns(model, lib, from, to, opts), schema));
+    await faces.addArrow(facesArrow(syntheticColumns(model, lib, from, to, opts), schema));
     onBatch?.(to);
   }
 }
@@ -482,9 +482,9 @@ export async function buildFixtureLibrary(
   engine: Engine,
   opts: { assignAt?: number; withoutCentroid?: string[]; video?: boolean } = {},
 ): Promise<FixtureLibrary> {
-  const people = await store.addFolder(join(FIXTURES, 'people'));
-  const groups = await store.addFolder(join(FIXTURES, 'groups'));
-  const videoFolder = opts.video ? await store.addFolder(join(FIXTURES, 'video')) : null;
+  const people = await store.folders.add(join(FIXTURES, 'people'));
+  const groups = await store.folders.add(join(FIXTURES, 'groups'));
+  const videoFolder = opts.video ? await store.folders.add(join(FIXTURES, 'video')) : null;
   const paths = fixturePaths();
   const media: MediaRow[] = [];
   const faces: FaceRow[] = [];
@@ -557,8 +557,8 @@ export async function buildFixtureLibrary(
       centroid: opts.withoutCentroid?.includes(who) ? null : centroidOf(fs.map((f) => f.vector as Float32Array)),
     });
   }
-  await store.upsertMedia(media);
-  await store.addFaces(faces);
-  await store.upsertPersons(persons);
+  await store.media.upsert(media);
+  await store.faces.add(faces);
+  await store.persons.upsert(persons);
   return { folders: { people: people.id, groups: groups.id, video: videoFolder?.id ?? null }, media, faces, persons, mediaByFixture, identityOfMedia, personOf };
 }

@@ -31,8 +31,8 @@ async function personNamed(name: string): Promise<{ id: string; name: string | n
 }
 
 async function personOfPhoto(file: string): Promise<string> {
-  const media = await engine.store.queryMedia({ where: `path = '${file.replace(/'/g, "''")}'`, columns: ['id'] });
-  const faces = await engine.store.queryFaces({ where: `media_id = '${media[0]!.id}'`, columns: ['person_id'] });
+  const media = await engine.store.media.byPaths([file]);
+  const faces = await engine.store.faces.ofMedia([media[0]!.id], ['person_id']);
   return faces[0]!.person_id!;
 }
 

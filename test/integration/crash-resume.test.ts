@@ -24,8 +24,8 @@ function photoFolder(): string {
 async function snapshot(library: string) {
   const store = await LibraryStore.open(library);
   try {
-    const media = await store.queryMedia();
-    const faces = await store.queryFaces({ columns: ['id', 'media_id'] });
+    const media = await store.media.all();
+    const faces = await store.faces.all(['id', 'media_id']);
     return { media, faces };
   } finally {
     store.close();

@@ -60,7 +60,7 @@ describe('library indexing', () => {
 
   const store = (): LibraryStore => (engine as unknown as { library: { store: LibraryStore } }).library.store;
   const mediaByName = async (): Promise<Map<string, MediaRow>> =>
-    new Map((await store().queryMedia()).map((m) => [m.path.split('/').pop()!, m]));
+    new Map((await store().media.all()).map((m) => [m.path.split('/').pop()!, m]));
 
   it('indexes every supported file once, skipping hidden folders, and records bad files with codes', async () => {
     // 6 photos + 1 in the unicode folder + 1 duplicate + broken/ (4 bad files and good.jpg, itself a
@@ -82,7 +82,7 @@ describe('library indexing', () => {
     const dup = media.get('bbt3-again.jpg')!;
     expect(dup.content_hash).toBe(media.get('bbt3.jpg')!.content_hash);
     expect(dup.face_count).toBe(media.get('bbt3.jpg')!.face_count);
-    expect((await store().facesOfMedia([dup.id])).length).toBe(media.get('bbt3.jpg')!.face_count);
+    expect((await store().faces.ofMedia([dup.id])).length).toBe(media.get('bbt3.jpg')!.face_count);
   });
 
   it('finds nothing to do on a restart without changes', async () => {
@@ -95,8 +95,8 @@ describe('library indexing', () => {
   it('keeps face ids, persons and corrections through rename, move, content change and re-index', async () => {
     const before = await mediaByName();
     const obama = before.get('obama_obama.jpg')!;
-    const [face] = await store().facesOfMedia([obama.id]);
-    await store().patchFaces([{ id: face!.id, person_id: 'person-obama', assignment: 'user', rejected: '["person-x"]' }]);
+    const [face] = await store().faces.ofMedia([obama.id]);
+    await store().faces.patch([{ id: face!.id, person_id: 'person-obama', assignment: 'user', rejected: '["person-x"]' }]);
 
     // Offline changes while the app is closed: a rename into another folder, a deletion, an edit.
     await engine.close();
@@ -110,21 +110,21 @@ describe('library indexing', () => {
     const after = await mediaByName();
     const moved = after.get('renamed obama.jpg')!;
     expect(moved.id).toBe(obama.id);
-    const [kept] = await store().facesOfMedia([moved.id]);
+    const [kept] = await store().faces.ofMedia([moved.id]);
     expect(kept).toMatchObject({ id: face!.id, person_id: 'person-obama', assignment: 'user', rejected: '["person-x"]' });
     expect(after.has('penny_1.png')).toBe(false);
-    expect(await store().countFaces(`media_id = '${before.get('penny_1.png')!.id}'`)).toBe(0);
+    expect(await store().faces.ofMedia([before.get('penny_1.png')!.id])).toHaveLength(0);
     expect(after.get('biden_biden.jpg')!.content_hash).not.toBe(before.get('biden_biden.jpg')!.content_hash);
   });
 
   it('re-detecting an unchanged photo keeps every face id (matched by box overlap)', async () => {
     const media = (await mediaByName()).get('bbt3.jpg')!;
-    const ids = (await store().facesOfMedia([media.id])).map((f) => f.id).sort();
+    const ids = (await store().faces.ofMedia([media.id])).map((f) => f.id).sort();
     // Force a re-analysis: the indexer treats a pending row as not yet done.
-    await store().patchMedia([{ id: media.id, status: 'pending' }]);
+    await store().media.patch([{ id: media.id, status: 'pending' }]);
     const s = await indexOnce(engine);
     expect(s.indexed).toBe(1);
-    expect((await store().facesOfMedia([media.id])).map((f) => f.id).sort()).toEqual(ids);
+    expect((await store().faces.ofMedia([media.id])).map((f) => f.id).sort()).toEqual(ids);
   });
 
   it('retries a failed file once it changes', async () => {
@@ -137,13 +137,13 @@ describe('library indexing', () => {
   });
 
   it('does not forget the photos of a folder that is missing (an unplugged drive)', async () => {
-    const before = await store().countMedia();
+    const before = await store().media.count();
     renameSync(root, `${root}-away`);
     try {
       const s = await indexOnce(engine);
       expect(s.removed).toBe(0);
       expect(s.errors).toBeGreaterThan(0);
-      expect(await store().countMedia()).toBe(before);
+      expect(await store().media.count()).toBe(before);
     } finally {
       renameSync(`${root}-away`, root);
     }

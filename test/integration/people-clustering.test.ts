@@ -62,7 +62,7 @@ async function cluster(lib: Lib, mode: 'incremental' | 'full' = 'incremental'): 
 }
 
 async function personOfFaces(store: LibraryStore): Promise<Map<string, string | null>> {
-  return new Map((await store.queryFaces({ columns: ['id', 'person_id'] })).map((f) => [f.id, f.person_id]));
+  return new Map((await store.faces.all(['id', 'person_id'])).map((f) => [f.id, f.person_id]));
 }
 
 /** Majority identity of each person, from its people/ faces. */
@@ -120,7 +120,7 @@ async function checkFixtureQuality(lib: Lib, label: string): Promise<void> {
   }
 
   // Never two faces of one photo in one person.
-  const faces = await lib.store.queryFaces({ where: 'person_id IS NOT NULL', columns: ['person_id', 'media_id'] });
+  const faces = await lib.store.faces.assigned(['person_id', 'media_id']);
   const seen = new Set<string>();
   for (const f of faces) {
     const k = `${f.person_id}|${f.media_id}`;
@@ -129,7 +129,7 @@ async function checkFixtureQuality(lib: Lib, label: string): Promise<void> {
   }
 
   // Person rows agree with their faces.
-  const persons = await lib.store.queryPersons();
+  const persons = await lib.store.persons.find();
   const count = new Map<string, number>();
   for (const f of faces) count.set(f.person_id!, (count.get(f.person_id!) ?? 0) + 1);
   for (const p of persons) {
@@ -187,7 +187,7 @@ describe('corrections survive later runs', () => {
     await cluster(lib);
     const truth = identityFaces(people, lib.written);
     const facesOf = (id: string) => [...truth].filter(([, i]) => i === id).map(([f]) => f);
-    const personOf = async (face: string) => (await lib.store.getFaces([face], ['person_id']))[0]!.person_id;
+    const personOf = async (face: string) => (await lib.store.faces.byIds([face], ['person_id']))[0]!.person_id;
 
     // Rename.
     const leonard = (await personOf(facesOf('leonard')[0]!))!;
@@ -231,14 +231,14 @@ describe('corrections survive later runs', () => {
     await cluster(lib, 'full');
     await check('after a full re-cluster');
     // A model change: the indexer re-embeds every face and hands it back unclustered, old person kept.
-    const all = await lib.store.queryFaces({ columns: ['id'] });
-    await lib.store.patchFaces(all.map((f) => ({ id: f.id, clustered: false })));
+    const all = await lib.store.faces.all(['id']);
+    await lib.store.faces.patch(all.map((f) => ({ id: f.id, clustered: false })));
     const r = await cluster(lib);
     expect(r.facesProcessed).toBeGreaterThan(all.length / 2);
     await check('after re-embedding');
     // The group photos' Leonard faces joined the renamed person.
     const written = new Map(lib.written.map((w) => [w.rel, w]));
-    const bbt4 = await lib.store.getFaces(written.get('groups/bbt4.jpg')!.faceIds, ['person_id']);
+    const bbt4 = await lib.store.faces.byIds(written.get('groups/bbt4.jpg')!.faceIds, ['person_id']);
     expect(bbt4.some((f) => f.person_id === leonard)).toBe(true);
   });
 
@@ -248,26 +248,26 @@ describe('corrections survive later runs', () => {
     await cluster(lib);
     const truth = identityFaces(people, lib.written);
     const obamaFaces = [...truth].filter(([, i]) => i === 'obama').map(([f]) => f);
-    const obama = (await lib.store.getFaces([obamaFaces[0]!], ['person_id']))[0]!.person_id!;
-    const rows = await lib.store.getFaces(obamaFaces, ['id', 'captured_at']);
+    const obama = (await lib.store.faces.byIds([obamaFaces[0]!], ['person_id']))[0]!.person_id!;
+    const rows = await lib.store.faces.byIds(obamaFaces, ['id', 'captured_at']);
     const times = rows.map((r) => r.captured_at!).sort((a, b) => a - b);
     // Born after his first photo: that face leaves and cannot come back.
     const r = await lib.service.setBirthDate({ personId: obama, birthDate: times[0]! + 1 });
     expect(r.changedFaces).toBe(1);
     await cluster(lib);
     const early = rows.find((x) => x.captured_at === times[0])!.id;
-    expect((await lib.store.getFaces([early], ['person_id']))[0]!.person_id).not.toBe(obama);
+    expect((await lib.store.faces.byIds([early], ['person_id']))[0]!.person_id).not.toBe(obama);
     // Named, then all its photos removed: the person stays, empty.
     await lib.service.renamePerson({ personId: obama, name: 'Barack' });
-    const removed = await lib.store.queryFaces({ where: `person_id = '${obama}'`, columns: ['id', 'person_id', 'media_id'] });
+    const removed = await lib.store.faces.ofPerson(obama, ['id', 'person_id', 'media_id']);
     await lib.store.deleteMedia(removed.map((f) => f.media_id));
     await lib.service.onFacesRemoved(removed);
     const p = await lib.service.getPerson({ personId: obama });
     expect(p.faceCount).toBe(0);
     expect(p.coverFaceId).toBeNull();
     // An unnamed person losing all faces is deleted.
-    const biden = (await lib.store.getFaces([[...truth].find(([, i]) => i === 'biden')![0]], ['person_id']))[0]!.person_id!;
-    const bidenFaces = await lib.store.queryFaces({ where: `person_id = '${biden}'`, columns: ['id', 'person_id', 'media_id'] });
+    const biden = (await lib.store.faces.byIds([[...truth].find(([, i]) => i === 'biden')![0]], ['person_id']))[0]!.person_id!;
+    const bidenFaces = await lib.store.faces.ofPerson(biden, ['id', 'person_id', 'media_id']);
     await lib.store.deleteMedia(bidenFaces.map((f) => f.media_id));
     await lib.service.onFacesRemoved(bidenFaces);
     await expect(lib.service.getPerson({ personId: biden })).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -85,7 +85,7 @@ async function library(photos: AnalyzedPhoto[], settings: Partial<PeopleSettings
 
 async function personOf(lib: Lib, identity: string): Promise<string> {
   const face = [...lib.truth].find(([, id]) => id === identity)![0];
-  return (await lib.store.getFaces([face], ['person_id']))[0]!.person_id!;
+  return (await lib.store.faces.byIds([face], ['person_id']))[0]!.person_id!;
 }
 
 describe('queries', () => {
@@ -213,7 +213,7 @@ describe('suggestions', () => {
     }
     const yes = r.suggestions[0]!;
     await lib.service.answerFaceSuggestion({ faceId: yes.face.id, personId: yes.person.id, accept: true });
-    expect((await lib.store.getFaces([yes.face.id], ['person_id', 'assignment']))[0]).toMatchObject({ person_id: yes.person.id, assignment: 'user' });
+    expect((await lib.store.faces.byIds([yes.face.id], ['person_id', 'assignment']))[0]).toMatchObject({ person_id: yes.person.id, assignment: 'user' });
     const no = r.suggestions[1]!;
     await lib.service.answerFaceSuggestion({ faceId: no.face.id, personId: no.person.id, accept: false });
     const again = await lib.service.faceSuggestions({ maxResults: 100 });
@@ -230,7 +230,7 @@ describe('XMP regions', () => {
     const bidens = people.filter((p) => p.rel.startsWith('people/biden/'));
     const lib = await library([tagged, ...bidens, ...groups.filter((g) => g.rel.includes('obama_and_biden'))]);
     const t = lib.written[0]!;
-    const face = (await lib.store.getFaces(t.faceIds, ['person_id', 'assignment']))[0]!;
+    const face = (await lib.store.faces.byIds(t.faceIds, ['person_id', 'assignment']))[0]!;
     expect(face.assignment).toBe('user');
     const joe = await lib.service.getPerson({ personId: face.person_id! });
     expect(joe.name).toBe('Joe Biden');
@@ -243,13 +243,13 @@ describe('XMP regions', () => {
     // Sidecars beside copies, never beside the shared fixtures.
     const dir = join(work, 'sidecars');
     mkdirSync(dir, { recursive: true });
-    const rows = await lib.store.queryMedia();
+    const rows = await lib.store.media.all();
     for (const m of rows) {
       const copy = join(dir, basename(m.path));
       if (!existsSync(copy)) linkSync(m.path, copy);
-      await lib.store.patchMedia([{ id: m.id, path: copy }]);
+      await lib.store.media.patch([{ id: m.id, path: copy }]);
     }
-    const obama = (await lib.store.getFaces([lib.written.at(-1)!.faceIds[0]!], ['person_id']))[0]!.person_id!;
+    const obama = (await lib.store.faces.byIds([lib.written.at(-1)!.faceIds[0]!], ['person_id']))[0]!.person_id!;
     await lib.service.renamePerson({ personId: obama, name: 'Barack Obama' });
     const before = statSync(join(dir, 'rotated_obama.jpg')).mtimeMs;
     const task = await lib.service.writeXmpSidecars({ personIds: [obama] });

@@ -21,7 +21,7 @@ describe('face snapshot', () => {
   it('reads every column and vector, and its cache re-reads only what changed', async () => {
     const store = await LibraryStore.open(tempDir('people-snapshot'));
     // Several adds: several fragments, several Arrow chunks.
-    for (let b = 0; b < 3; b++) await store.addFaces(Array.from({ length: 40 }, (_, i) => face(`f${b * 40 + i}`, b * 40 + i)));
+    for (let b = 0; b < 3; b++) await store.faces.add(Array.from({ length: 40 }, (_, i) => face(`f${b * 40 + i}`, b * 40 + i)));
     const snap = await loadFaceSnapshot(store);
     expect(snap.count).toBe(120);
     const at = snap.ids.indexOf('f77');
@@ -33,8 +33,8 @@ describe('face snapshot', () => {
     const cache = new SnapshotCache(60_000);
     await cache.load(store);
     // A new face, and one re-embedded (new vector, back to unclustered).
-    await store.addFaces([face('new', 500, false)]);
-    await store.patchFaces([{ id: 'f5', vector: face('x', 999).vector, clustered: false }]);
+    await store.faces.add([face('new', 500, false)]);
+    await store.faces.patch([{ id: 'f5', vector: face('x', 999).vector, clustered: false }]);
     const cached = await cache.load(store);
     const fresh = await loadFaceSnapshot(store);
     expect(cached.count).toBe(121);

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { LibraryStore } from '../../src-main/engine/store/library-store';
 import { SearchService } from '../../src-main/engine/search/search-service';
 import type { FaceSource } from '../../src-main/engine/search/search-service';
-import { FaceIndex } from '../../src-main/engine/search/face-index';
+import type { FaceIndex } from '../../src-main/engine/store/face-index';
 import { searchSettings } from '../../src-main/engine/settings';
 import { tempDir } from '../helpers/paths';
 import {
@@ -32,9 +32,9 @@ let dir = '';
 
 beforeAll(async () => {
   store = await LibraryStore.open((dir = tempDir('search-ann')));
-  await writeSynthetic(store.table('faces'), MODEL, LIB, OPTS);
-  await store.table('media').add(syntheticMedia(LIB, OPTS) as unknown as Record<string, unknown>[]);
-  index = new FaceIndex(store.table('faces'), searchSettings({ annMinRows: 30_000 }), { faces: store.table('faces'), media: store.table('media'), persons: store.table('persons') }, store.dir, (m) => logs.push(m));
+  await writeSynthetic(store.faces, MODEL, LIB, OPTS);
+  await store.media.append(syntheticMedia(LIB, OPTS));
+  index = store.faceIndex(searchSettings({ annMinRows: 30_000 }), { log: (m) => logs.push(m) });
 });
 afterAll(() => {
   store?.close();
@@ -51,8 +51,9 @@ describe('face vector index', () => {
     expect(await index.status()).toMatchObject({ rows: 20_000, indexType: 'IVF_RQ', indexedRows: 20_000, unindexedRows: 0, partitions: 141, rowsAtBuild: 20_000 });
     expect(logs.join('\n')).toMatch(/ivf_rq over 20000 faces, 141 partitions/);
     // The lookups results need (media by id, a face by id, a person's faces) get scalar indexes too.
-    expect((await store.table('media').listIndices()).map((i) => i.columns[0])).toEqual(['id']);
-    expect((await store.table('faces').listIndices()).map((i) => i.columns[0]).sort()).toEqual(['id', 'person_id', 'vector']);
+    const indexed = await store.indexedColumns();
+    expect(indexed.media.map((c) => c[0])).toEqual(['id']);
+    expect(indexed.faces.map((c) => c[0]).sort()).toEqual(['id', 'person_id', 'vector']);
   });
 
   it('answers as a brute-force scan: the same top 10, top 100 at recall >= 0.99, the same under a prefilter', async () => {
@@ -69,11 +70,11 @@ describe('face vector index', () => {
       const exact = ids(await index.bruteForce(q.vector, { limit: 100, columns: COLS }));
       const ann = new Set(ids(await index.search(q.vector, { limit: 100, columns: COLS })));
       found += exact.filter((id) => ann.has(id)).length;
-      const where = `kind = 'video' AND captured_at >= ${LIB.start + (LIB.end - LIB.start) / 2}`;
-      const filtered = await index.search(q.vector, { limit: 10, columns: COLS, where });
+      const filter = { kind: 'video', from: LIB.start + (LIB.end - LIB.start) / 2 } as const;
+      const filtered = await index.search(q.vector, { limit: 10, columns: COLS, filter });
       expect(filtered).toHaveLength(10);
       expect(filtered.every((h) => h.row.kind === 'video')).toBe(true);
-      expect(ids(filtered)).toEqual(ids(await index.bruteForce(q.vector, { limit: 10, columns: COLS, where })));
+      expect(ids(filtered)).toEqual(ids(await index.bruteForce(q.vector, { limit: 10, columns: COLS, filter })));
     }
     expect(found / 800).toBeGreaterThanOrEqual(0.99);
   });
@@ -83,7 +84,7 @@ describe('face vector index', () => {
     const cols = syntheticColumns(MODEL, LIB, 0, 50, OPTS);
     cols.id = cols.id.map((id) => `fresh-${id}`);
     cols.vector.set(q!.vector, 0);
-    await store.table('faces').add(facesArrow(cols, await store.table('faces').schema()));
+    await store.faces.addArrow(facesArrow(cols, await store.faces.schema()));
     expect((await index.status()).unindexedRows).toBe(50);
     const hits = await index.search(q!.vector, { limit: 3, columns: COLS });
     expect(hits[0]!.row.id).toBe('fresh-f0');
@@ -91,19 +92,19 @@ describe('face vector index', () => {
   });
 
   it('adds a backlog of new rows to the index, and retrains after 20% growth', async () => {
-    const small = new FaceIndex(store.table('faces'), searchSettings({ annMaxUnindexedRows: 40 }), null, store.dir);
+    const small = store.faceIndex(searchSettings({ annMaxUnindexedRows: 40 }), { lookups: false });
     expect(await small.ensure()).toBe('extended');
     expect(await small.status()).toMatchObject({ unindexedRows: 0, indexedRows: 20_050, rowsAtBuild: 20_000 });
     const grow = syntheticColumns(MODEL, LIB, 0, 4000, OPTS);
     grow.id = grow.id.map((id) => `grown-${id}`);
-    await store.table('faces').add(facesArrow(grow, await store.table('faces').schema()));
+    await store.faces.addArrow(facesArrow(grow, await store.faces.schema()));
     expect(await small.ensure()).toBe('built');
     expect(await small.status()).toMatchObject({ rows: 24_050, rowsAtBuild: 24_050, unindexedRows: 0, partitions: 155 });
   });
 
   it('serves face search through the index with the same results as brute force', async () => {
     const search = new SearchService(store, searchSettings(), noImages);
-    const probe = (await store.queryFaces({ where: "id = 'f123'", columns: ['id', 'vector'] }))[0]!;
+    const probe = (await store.faces.byIds(['f123'], ['id', 'vector']))[0]!;
     const r = await search.searchFaces({ faceId: 'f123', maxResults: 20, threshold: 0 });
     const exact = (await index.bruteForce(Float32Array.from(probe.vector), { limit: 21, columns: COLS })).filter((h) => h.row.id !== 'f123');
     expect(r.queries[0]!.results.map((m) => m.faceId)).toEqual(ids(exact).slice(0, 20));

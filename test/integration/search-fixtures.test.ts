@@ -285,8 +285,8 @@ describe('clip search', () => {
     try {
       const otherSearch = new SearchService(other, searchSettings(), engine);
       const token = (await search.searchMedia({ personImage: people('amy', 'amy_2.png') })).faceSearchToken;
-      await other.upsertMedia([lib.media[0]!]);
-      await other.addFaces([lib.faces[0]!]);
+      await other.media.upsert([lib.media[0]!]);
+      await other.faces.add([lib.faces[0]!]);
       await expect(otherSearch.searchClips({ faceSearchToken: token })).rejects.toMatchObject({ code: 'SEARCH_TOKEN_INVALID' });
     } finally {
       other.close();

@@ -31,14 +31,14 @@ describe('LibraryStore', () => {
   it('creates the tables with the schema version and survives a reopen', async () => {
     const dir = tempDir('store');
     const s = await LibraryStore.open(dir);
-    const f = await s.addFolder('/photos/it\'s here');
-    await s.upsertMedia([media('m1', "/photos/it's here/a.jpg", f.id)]);
-    await s.addFaces([face('f1', 'm1', f.id, 3)]);
+    const f = await s.folders.add('/photos/it\'s here');
+    await s.media.upsert([media('m1', "/photos/it's here/a.jpg", f.id)]);
+    await s.faces.add([face('f1', 'm1', f.id, 3)]);
     s.close();
     expect(JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')).schemaVersion).toBe(SCHEMA_VERSION);
     const again = await LibraryStore.open(dir);
-    expect((await again.mediaByPath(["/photos/it's here/a.jpg"]))[0]!.id).toBe('m1');
-    const [row] = await again.getFaces(['f1']);
+    expect((await again.media.byPaths(["/photos/it's here/a.jpg"]))[0]!.id).toBe('m1');
+    const [row] = await again.faces.byIds(['f1']);
     expect(row!.vector).toBeInstanceOf(Float32Array);
     expect(row!.vector[3]).toBe(1);
     again.close();
@@ -46,52 +46,52 @@ describe('LibraryStore', () => {
 
   it('patches only the given columns and cascades deletes to faces', async () => {
     const s = await LibraryStore.open(tempDir('store'));
-    await s.upsertMedia([media('m1', '/a.jpg', 'F'), media('m2', '/b.jpg', 'F')]);
-    await s.addFaces([face('f1', 'm1', 'F'), face('f2', 'm1', 'F'), face('f3', 'm2', 'F')]);
-    await s.patchFaces([{ id: 'f1', person_id: 'p1', assignment: 'auto' }, { id: 'f3', person_id: 'p2', assignment: 'user' }]);
-    const rows = await s.getFaces(['f1', 'f2', 'f3']);
+    await s.media.upsert([media('m1', '/a.jpg', 'F'), media('m2', '/b.jpg', 'F')]);
+    await s.faces.add([face('f1', 'm1', 'F'), face('f2', 'm1', 'F'), face('f3', 'm2', 'F')]);
+    await s.faces.patch([{ id: 'f1', person_id: 'p1', assignment: 'auto' }, { id: 'f3', person_id: 'p2', assignment: 'user' }]);
+    const rows = await s.faces.byIds(['f1', 'f2', 'f3']);
     const byId = new Map(rows.map((r) => [r.id, r]));
     expect(byId.get('f1')!.person_id).toBe('p1');
     expect(byId.get('f1')!.quality).toBeCloseTo(0.8, 5);
     expect(byId.get('f2')!.person_id).toBeNull();
     await s.deleteMedia(['m1']);
-    expect((await s.queryFaces()).map((f) => f.id)).toEqual(['f3']);
-    expect(await s.countMedia()).toBe(1);
+    expect((await s.faces.all()).map((f) => f.id)).toEqual(['f3']);
+    expect(await s.media.count()).toBe(1);
     s.close();
   });
 
   it('repairs faces left without media and reports pending media', async () => {
     const s = await LibraryStore.open(tempDir('store'));
-    await s.upsertMedia([media('m1', '/a.jpg', 'F'), { ...media('m2', '/b.jpg', 'F'), status: 'pending' }]);
-    await s.addFaces([face('f1', 'm1', 'F'), face('f2', 'gone', 'F'), face('f3', 'm2', 'F')]);
+    await s.media.upsert([media('m1', '/a.jpg', 'F'), { ...media('m2', '/b.jpg', 'F'), status: 'pending' }]);
+    await s.faces.add([face('f1', 'm1', 'F'), face('f2', 'gone', 'F'), face('f3', 'm2', 'F')]);
     const r = await s.repair();
     expect(r.orphanFaces).toBe(2);
     expect(r.pendingMedia.map((m) => m.id)).toEqual(['m2']);
-    expect((await s.queryFaces()).map((f) => f.id)).toEqual(['f1']);
+    expect((await s.faces.all()).map((f) => f.id)).toEqual(['f1']);
     s.close();
   });
 
   it('keeps its folder from growing without bound: optimize drops old versions', async () => {
     const s = await LibraryStore.open(tempDir('store'));
-    for (let i = 0; i < 30; i++) await s.patchMedia([{ id: 'x', status: 'ok' }]).catch(() => undefined);
-    for (let i = 0; i < 30; i++) await s.upsertMedia([media(`m${i}`, `/p${i}.jpg`, 'F')]);
+    for (let i = 0; i < 30; i++) await s.media.patch([{ id: 'x', status: 'ok' }]).catch(() => undefined);
+    for (let i = 0; i < 30; i++) await s.media.upsert([media(`m${i}`, `/p${i}.jpg`, 'F')]);
     const before = await s.sizeOnDisk();
     await s.optimize(0);
     const after = await s.sizeOnDisk();
     expect(after).toBeLessThan(before);
-    expect(await s.countMedia()).toBe(30);
+    expect(await s.media.count()).toBe(30);
     s.close();
   });
 
   it('removing a folder removes its media and faces', async () => {
     const s = await LibraryStore.open(tempDir('store'));
-    const a = await s.addFolder('/a');
-    const b = await s.addFolder('/b');
-    await s.upsertMedia([media('m1', '/a/1.jpg', a.id), media('m2', '/b/2.jpg', b.id)]);
-    await s.addFaces([face('f1', 'm1', a.id), face('f2', 'm2', b.id)]);
+    const a = await s.folders.add('/a');
+    const b = await s.folders.add('/b');
+    await s.media.upsert([media('m1', '/a/1.jpg', a.id), media('m2', '/b/2.jpg', b.id)]);
+    await s.faces.add([face('f1', 'm1', a.id), face('f2', 'm2', b.id)]);
     await s.removeFolder(a.id);
-    expect((await s.listFolders()).map((f) => f.path)).toEqual(['/b']);
-    expect((await s.queryFaces()).map((f) => f.id)).toEqual(['f2']);
+    expect((await s.folders.list()).map((f) => f.path)).toEqual(['/b']);
+    expect((await s.faces.all()).map((f) => f.id)).toEqual(['f2']);
     s.close();
   });
 });

@@ -26,7 +26,7 @@ describe('watching a library', () => {
   let root: string;
   let engine: Engine;
   const store = (): LibraryStore => (engine as unknown as { library: { store: LibraryStore } }).library.store;
-  const byName = async (name: string): Promise<MediaRow | undefined> => (await store().queryMedia()).find((m) => m.path.endsWith(`/${name}`) && m.status === 'ok');
+  const byName = async (name: string): Promise<MediaRow | undefined> => (await store().media.all()).find((m) => m.path.endsWith(`/${name}`) && m.status === 'ok');
 
   beforeAll(async () => {
     root = tempDir('watch');
@@ -44,7 +44,7 @@ describe('watching a library', () => {
     const video = (await byName('clip.mp4'))!;
     expect(video.kind).toBe('video');
     expect(video.duration).toBeGreaterThan(9.5);
-    const faces = await store().facesOfMedia([video.id]);
+    const faces = await store().faces.ofMedia([video.id]);
     expect(faces.length).toBeGreaterThan(0);
     expect(faces.length).toBeLessThan(40); // tracks, not one row per sampled frame
     const lin = LABELS.video['video/short_hamilton_clip.mp4']!.lin_manuel_miranda as [number, number][];
@@ -65,7 +65,7 @@ describe('watching a library', () => {
     });
 
     const before = (await byName('two.jpg'))!;
-    const faceIds = (await store().facesOfMedia([before.id])).map((f) => f.id).sort();
+    const faceIds = (await store().faces.ofMedia([before.id])).map((f) => f.id).sort();
     renameSync(join(root, 'two.jpg'), join(root, 'renamed.jpg'));
     const renamed = await until('rename seen', () => byName('renamed.jpg'));
     expect(renamed.id).toBe(before.id);
@@ -76,10 +76,10 @@ describe('watching a library', () => {
       return m?.path.includes('moved here') ? m : null;
     });
     expect(moved.id).toBe(before.id);
-    expect((await store().facesOfMedia([moved.id])).map((f) => f.id).sort()).toEqual(faceIds);
+    expect((await store().faces.ofMedia([moved.id])).map((f) => f.id).sort()).toEqual(faceIds);
 
     rmSync(join(root, 'new.jpg'));
-    await until('deletion seen', async () => !(await store().queryMedia()).some((m) => m.path.endsWith('/new.jpg')));
+    await until('deletion seen', async () => !(await store().media.all()).some((m) => m.path.endsWith('/new.jpg')));
   });
 
   it('picks up a whole new folder and forgets a deleted one', async () => {
@@ -88,8 +88,8 @@ describe('watching a library', () => {
     copyFileSync(join(FIXTURES, 'people/amy/amy_1.png'), join(staging, 'a.png'));
     copyFileSync(join(FIXTURES, 'people/raj/raj_1.png'), join(staging, 'b.png'));
     cpSync(staging, album, { recursive: true });
-    await until('folder indexed', async () => (await store().queryMedia()).filter((m) => m.path.startsWith(album) && m.status === 'ok').length === 2);
+    await until('folder indexed', async () => (await store().media.all()).filter((m) => m.path.startsWith(album) && m.status === 'ok').length === 2);
     rmSync(album, { recursive: true });
-    await until('folder forgotten', async () => !(await store().queryMedia()).some((m) => m.path.startsWith(album)));
+    await until('folder forgotten', async () => !(await store().media.all()).some((m) => m.path.startsWith(album)));
   });
 });

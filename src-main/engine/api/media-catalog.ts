@@ -9,7 +9,6 @@
 import type { Engine } from '../engine';
 import type { LibraryStore } from '../store/library-store';
 import type { FaceRow, FolderRow, MediaKind, MediaRow } from '../store/rows';
-import { sqlIn, sqlString } from '../store/sql';
 
 export type FaceInfo = Omit<FaceRow, 'vector'>;
 
@@ -44,34 +43,27 @@ const SORT_COLUMNS: (keyof MediaRow)[] = ['id', 'path', 'captured_at', 'mtime', 
 export function storeCatalog(store: LibraryStore): MediaCatalog {
   return {
     dir: store.dir,
-    folders: () => store.listFolders(),
+    folders: () => store.folders.list(),
     async listMedia(q) {
-      const where: string[] = [];
-      if (q.kind) where.push(`kind = ${sqlString(q.kind)}`);
-      if (q.folderId) where.push(`folder_id = ${sqlString(q.folderId)}`);
-      if (q.withFaces) where.push('face_count > 0');
-      // Capture time falls back to the file time when EXIF has none (the indexer writes it so).
-      if (q.from !== undefined) where.push(`captured_at >= ${Math.floor(q.from)}`);
-      if (q.to !== undefined) where.push(`captured_at <= ${Math.ceil(q.to)}`);
       // LanceDB has no ORDER BY: sort the light columns, then read the page's rows whole.
-      const keys = await store.queryMedia({ columns: SORT_COLUMNS, ...(where.length ? { where: where.join(' AND ') } : {}) });
+      const keys = await store.media.list({ kind: q.kind, folderId: q.folderId, withFaces: q.withFaces, from: q.from, to: q.to }, SORT_COLUMNS);
       keys.sort((a, b) => (b.captured_at ?? b.mtime) - (a.captured_at ?? a.mtime) || a.path.localeCompare(b.path));
       const page = keys.slice(q.offset, q.offset + q.limit).map((k) => k.id);
-      const rows = page.length ? await store.getMedia(page) : [];
+      const rows = page.length ? await store.media.byIds(page) : [];
       const byId = new Map(rows.map((r) => [r.id, r]));
       return { total: keys.length, rows: page.map((id) => byId.get(id)).filter((r): r is MediaRow => r !== undefined) };
     },
     async getMedia(id) {
-      return (await store.getMedia([id]))[0] ?? null;
+      return (await store.media.byIds([id]))[0] ?? null;
     },
-    facesOfMedia: (mediaId) => store.facesOfMedia([mediaId], FACE_COLUMNS),
+    facesOfMedia: (mediaId) => store.faces.ofMedia([mediaId], FACE_COLUMNS),
     async getFace(id) {
-      return (await store.getFaces([id], FACE_COLUMNS))[0] ?? null;
+      return (await store.faces.byIds([id], FACE_COLUMNS))[0] ?? null;
     },
     async personNames(ids) {
       const out = new Map<string, string | null>();
       if (ids.length === 0) return out;
-      const rows = await store.queryPersons({ where: sqlIn('id', [...new Set(ids)]) });
+      const rows = await store.persons.byIds([...new Set(ids)]);
       for (const p of rows) out.set(p.id, p.name);
       return out;
     },

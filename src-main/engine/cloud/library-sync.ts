@@ -56,7 +56,7 @@ export interface LibraryFile extends LocalMedia {
 
 async function filesByFolder(store: LibraryStore, folders: readonly FolderRow[]): Promise<{ root: string; media: LibraryFile[] }[]> {
   if (folders.length === 0) return [];
-  const media = await store.queryMedia({ where: `status = 'ok'`, columns: ['id', 'path', 'folder_id', 'content_hash', 'kind'] });
+  const media = await store.media.indexed(['id', 'path', 'folder_id', 'content_hash', 'kind']);
   return folders.map((f) => {
     const tag = folderTag(f.path);
     return {
@@ -77,17 +77,17 @@ async function filesByFolder(store: LibraryStore, folders: readonly FolderRow[])
 /** The library folders the cloud settings select; paths no longer in the library are reported, not synced. */
 async function chosenFolders(cloud: CloudService, store: LibraryStore): Promise<{ folders: FolderRow[]; missing: string[] }> {
   const wanted = new Set((await cloud.getConfig()).folders);
-  const all = await store.listFolders();
+  const all = await store.folders.list();
   const folders = all.filter((f) => wanted.has(f.path));
   const missing = [...wanted].filter((p) => !all.some((f) => f.path === p));
   return { folders, missing };
 }
 
 export async function localPersons(store: LibraryStore): Promise<LocalPerson[]> {
-  const persons = await store.queryPersons({ where: 'hidden = false' });
-  const faces = await store.queryFaces({ where: 'person_id IS NOT NULL', columns: ['person_id', 'media_id'] });
+  const persons = await store.persons.find({ hidden: false });
+  const faces = await store.faces.assigned(['person_id', 'media_id']);
   const mediaIds = [...new Set(faces.map((f) => f.media_id))];
-  const paths = new Map((await store.getMedia(mediaIds)).map((m) => [m.id, m.path]));
+  const paths = new Map((await store.media.byIds(mediaIds)).map((m) => [m.id, m.path]));
   const byPerson = new Map<string, Set<string>>();
   for (const f of faces) {
     const p = paths.get(f.media_id);
@@ -102,7 +102,7 @@ export async function localPersons(store: LibraryStore): Promise<LocalPerson[]> 
 /** Every library file with the oss:// URI it has (or would have) under the current prefix. */
 async function libraryUris(cloud: CloudService, store: LibraryStore): Promise<{ files: LibraryFile[]; uriOf: (f: LibraryFile) => string | undefined }> {
   const config = await cloud.getConfig();
-  const files = (await filesByFolder(store, await store.listFolders())).flatMap((f) => f.media);
+  const files = (await filesByFolder(store, await store.folders.list())).flatMap((f) => f.media);
   const bucket = config.bucket;
   return { files, uriOf: (f) => (bucket ? formatOssUri(bucket, `${config.prefix}${f.key}`) : undefined) };
 }

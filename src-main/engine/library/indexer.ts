@@ -136,10 +136,8 @@ export class Indexer {
       }
     }
     const underUnreadable = (p: string) => unreadable.some((u) => p === u || p.startsWith(u.endsWith('/') ? u : `${u}/`));
-    const known = await store.queryMedia({
-      columns: ['id', 'path', 'folder_id', 'content_hash', 'bytes', 'mtime', 'status', 'kind'],
-      ...(folders.length ? { where: `folder_id IN (${folders.map((f) => `'${f.id.replace(/'/g, "''")}'`).join(', ')})` } : {}),
-    });
+    const columns = ['id', 'path', 'folder_id', 'content_hash', 'bytes', 'mtime', 'status', 'kind'] as const;
+    const known = folders.length ? await store.media.inFolders(folders.map((f) => f.id), columns) : await store.media.all(columns);
     const byPath = new Map(known.map((m) => [m.path, m]));
     const plan: ReconcilePlan = { toIndex: [], moved: [], duplicates: [], touched: [], removed: [], unchanged: 0 };
     const candidates: FileInfo[] = [];
@@ -173,7 +171,7 @@ export class Indexer {
         plan.moved.push({ row: wasMoved, file: f });
         continue;
       }
-      const twin = (await store.mediaByHash([hash])).find((m) => m.status === 'ok' && m.path !== f.path && (seen.has(m.path) || (only !== undefined && existsSync(m.path))));
+      const twin = (await store.media.byHashes([hash])).find((m) => m.status === 'ok' && m.path !== f.path && (seen.has(m.path) || (only !== undefined && existsSync(m.path))));
       const sibling = newByHash.get(hash);
       if (twin) plan.duplicates.push({ file: f, hash, ofPath: twin.path });
       else if (sibling) plan.duplicates.push({ file: f, hash, ofPath: sibling });
@@ -206,14 +204,14 @@ export class Indexer {
     }
     summary.removed = plan.removed.length;
     if (plan.moved.length) {
-      await store.patchMedia(plan.moved.map(({ row, file }) => ({ id: row.id, path: file.path, folder_id: plan.seen.get(file.path)!.folderId, mtime: file.mtimeMs, bytes: file.size })));
+      await store.media.patch(plan.moved.map(({ row, file }) => ({ id: row.id, path: file.path, folder_id: plan.seen.get(file.path)!.folderId, mtime: file.mtimeMs, bytes: file.size })));
       for (const { row, file } of plan.moved) {
-        const faces = await store.facesOfMedia([row.id], ['id']);
-        await store.patchFaces(faces.map((f) => ({ id: f.id, folder_id: plan.seen.get(file.path)!.folderId })));
+        const faces = await store.faces.ofMedia([row.id], ['id']);
+        await store.faces.patch(faces.map((f) => ({ id: f.id, folder_id: plan.seen.get(file.path)!.folderId })));
       }
     }
     summary.moved = plan.moved.length;
-    if (plan.touched.length) await store.patchMedia(plan.touched.map(({ row, file }) => ({ id: row.id, mtime: file.mtimeMs, bytes: file.size })));
+    if (plan.touched.length) await store.media.patch(plan.touched.map(({ row, file }) => ({ id: row.id, mtime: file.mtimeMs, bytes: file.size })));
 
     const total = plan.toIndex.length;
     task.progress({ phase: 'indexing', done: 0, total, counters: { faces: 0, errors: 0 } });
@@ -233,7 +231,7 @@ export class Indexer {
         status: 'pending',
       } as MediaRow);
     }
-    for (const batch of chunk([...pendingRows.values()], 500)) await store.upsertMedia(batch);
+    for (const batch of chunk([...pendingRows.values()], 500)) await store.media.upsert(batch);
 
     const started = Date.now();
     let done = 0;
@@ -289,12 +287,12 @@ export class Indexer {
     // Duplicates last: their originals may have been analyzed just now.
     for (const d of plan.duplicates) {
       if (task.signal.aborted) break;
-      const [of] = await store.mediaByPath([d.ofPath]);
+      const [of] = await store.media.byPaths([d.ofPath]);
       if (of?.status !== 'ok') continue;
       await this.copyDuplicate(d.file, d.hash, of, plan.seen.get(d.file.path)!.folderId);
       summary.duplicates++;
     }
-    for (const f of folders) await store.updateFolder(f.id, { last_scan_at: Date.now() });
+    for (const f of folders) await store.folders.update(f.id, { last_scan_at: Date.now() });
     summary.errors += scanErrors.length;
     summary.seconds = round((Date.now() - t0) / 1000);
     task.progress({ phase: task.signal.aborted ? 'cancelled' : 'done', done, total });
@@ -303,7 +301,7 @@ export class Indexer {
 
   /** Steps 2 and 3 for one file: faces (ids kept by overlap with the previous analysis), then media ok. */
   private async writeFaces(writer: BatchWriter, media: MediaRow, found: { face: Face; timeSec: number | null; ranges: [number, number][] | null }[]): Promise<number> {
-    const old = await this.deps.store.facesOfMedia([media.id]);
+    const old = await this.deps.store.faces.ofMedia([media.id]);
     const match = matchByOverlap(old, found.map((f) => ({ x: f.face.box.x, y: f.face.box.y, w: f.face.box.width, h: f.face.box.height })));
     const keep = new Set<string>();
     found.forEach((f, i) => {
@@ -345,13 +343,13 @@ export class Indexer {
 
   private async copyDuplicate(file: FileInfo, hash: string, of: MediaRow, folderId: string): Promise<void> {
     const { store } = this.deps;
-    const original = (await store.getMedia([of.id]))[0]!;
+    const original = (await store.media.byIds([of.id]))[0]!;
     const id = randomUUID();
     const row: MediaRow = { ...original, id, path: file.path, folder_id: folderId, content_hash: hash, bytes: file.size, mtime: file.mtimeMs, status: 'pending' };
-    await store.upsertMedia([row]);
-    const faces = await store.facesOfMedia([of.id]);
-    await store.addFaces(faces.map((f) => ({ ...f, id: randomUUID(), media_id: id, folder_id: folderId })));
-    await store.patchMedia([{ id, status: 'ok', indexed_at: Date.now() }]);
+    await store.media.upsert([row]);
+    const faces = await store.faces.ofMedia([of.id]);
+    await store.faces.add(faces.map((f) => ({ ...f, id: randomUUID(), media_id: id, folder_id: folderId })));
+    await store.media.patch([{ id, status: 'ok', indexed_at: Date.now() }]);
   }
 }
 
@@ -389,10 +387,10 @@ class BatchWriter {
     this.droppedFaces = [];
     this.mediaRows = [];
     this.lastFlush = Date.now();
-    await this.store.deleteFaces(droppedFaces);
-    await this.store.patchFaces(changedFaces);
-    await this.store.addFaces(newFaces);
-    await this.store.upsertMedia(mediaRows);
+    await this.store.faces.delete(droppedFaces);
+    await this.store.faces.patch(changedFaces);
+    await this.store.faces.add(newFaces);
+    await this.store.media.upsert(mediaRows);
   }
 }
 

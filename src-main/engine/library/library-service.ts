@@ -78,12 +78,12 @@ export class LibraryService {
   // ---- folders -------------------------------------------------------------------------------
 
   listFolders(): Promise<FolderRow[]> {
-    return this.store.listFolders();
+    return this.store.folders.list();
   }
 
   async addFolders(paths: string[]): Promise<FolderRow[]> {
     const out: FolderRow[] = [];
-    const existing = await this.store.listFolders();
+    const existing = await this.store.folders.list();
     for (const p of paths) {
       const abs = resolve(p);
       const st = await stat(abs).catch(() => null);
@@ -94,14 +94,14 @@ export class LibraryService {
       if (overlap && overlap.path !== real) {
         throw new EngineError('INVALID_ARGUMENT', `${real} overlaps the library folder ${overlap.path}; add either the parent or the subfolder, not both`);
       }
-      out.push(await this.store.addFolder(real));
+      out.push(await this.store.folders.add(real));
     }
     if (this.watcher) await this.startWatching();
     return out;
   }
 
   async removeFolder(idOrPath: string): Promise<void> {
-    const folders = await this.store.listFolders();
+    const folders = await this.store.folders.list();
     const f = folders.find((x) => x.id === idOrPath || x.path === idOrPath || x.path === resolve(idOrPath));
     if (!f) throw new EngineError('NOT_FOUND', `No library folder ${idOrPath}`);
     await this.store.removeFolder(f.id);
@@ -123,7 +123,7 @@ export class LibraryService {
     const done = this.tasks.run(
       'index',
       async (h) => {
-        const folders = await this.store.listFolders();
+        const folders = await this.store.folders.list();
         return this.indexer.run(folders, h, only);
       },
       { started: (id) => (taskId = id) },
@@ -175,8 +175,8 @@ export class LibraryService {
   async startWatching(): Promise<void> {
     if (!this.makeWatcher) throw new EngineError('INTERNAL', 'Watching is not available in this build');
     await this.watcher?.close();
-    const roots = (await this.store.listFolders()).map((f) => f.path).filter((p) => existsSync(p));
-    const known = (await this.store.queryMedia({ columns: ['path'] })).map((m) => m.path);
+    const roots = (await this.store.folders.list()).map((f) => f.path).filter((p) => existsSync(p));
+    const known = (await this.store.media.all(['path'])).map((m) => m.path);
     this.watcher = await this.makeWatcher(roots, known, (changed) => this.onWatchBatch(changed));
   }
 
@@ -220,8 +220,8 @@ export class LibraryService {
   // ---- queries -------------------------------------------------------------------------------
 
   async status(): Promise<LibraryStatus> {
-    const media = await this.store.queryMedia({ columns: ['folder_id', 'status', 'kind'] });
-    const folders = await this.store.listFolders();
+    const media = await this.store.media.all(['folder_id', 'status', 'kind']);
+    const folders = await this.store.folders.list();
     const count = (pred: (m: MediaRow) => boolean) => media.filter(pred).length;
     const running = this.runningId ? this.tasks.get(this.runningId) : null;
     return {
@@ -235,8 +235,8 @@ export class LibraryService {
         images: count((m) => m.kind === 'image'),
         videos: count((m) => m.kind === 'video'),
       },
-      faces: await this.store.countFaces(),
-      persons: await this.store.table('persons').countRows(),
+      faces: await this.store.faces.count(),
+      persons: await this.store.persons.count(),
       bytesOnDisk: await this.store.sizeOnDisk(),
       indexing: running,
       paused: this.indexer.paused,
@@ -245,7 +245,7 @@ export class LibraryService {
   }
 
   async errors(opts: { limit?: number; offset?: number } = {}): Promise<{ total: number; items: MediaError[] }> {
-    const rows = await this.store.queryMedia({ where: `status = 'error'` });
+    const rows = await this.store.media.withErrors();
     rows.sort((a, b) => a.path.localeCompare(b.path));
     const offset = opts.offset ?? 0;
     const items = rows.slice(offset, offset + (opts.limit ?? 100)).map((m) => ({

@@ -68,7 +68,7 @@ export async function runClustering(ctx: RunContext, mode: ClusterMode): Promise
   const t1 = performance.now();
   progress(ctx, 'load');
   const snap = ctx.cache ? await ctx.cache.load(store) : await loadFaceSnapshot(store);
-  const persons = await store.queryPersons();
+  const persons = await store.persons.find();
   const t2 = performance.now();
 
   const personIndex = new Map(persons.map((p, i) => [p.id, i]));
@@ -153,10 +153,10 @@ export async function runClustering(ctx: RunContext, mode: ClusterMode): Promise
     }
   }
   if (ctx.handle?.signal.aborted) throw new EngineError('CANCELLED', 'Clustering cancelled; nothing was written');
-  await store.upsertPersons(created);
-  await store.patchFaces(facePatches);
-  await store.patchPersons(updates);
-  await store.deletePersons(deleted);
+  await store.persons.upsert(created);
+  await store.faces.patch(facePatches);
+  await store.persons.patch(updates);
+  await store.persons.delete(deleted);
   await ctx.prefs.forget(deleted);
   const t3 = performance.now();
   return {

@@ -12,13 +12,12 @@ import { randomUUID } from 'node:crypto';
 import { EngineError } from '../errors';
 import type { LibraryStore } from '../store/library-store';
 import type { FaceRow, PersonRow } from '../store/rows';
-import { chunks, sqlIn, sqlString } from '../store/sql';
 import type { CorrectionResult } from '../../contract/people';
 import type { PeoplePrefs } from './people-prefs';
 import { parseRejected, rejectedJson } from './face-snapshot';
 import { newPersonRow, personStats } from './person-stats';
 import { refreshPersons } from './person-upkeep';
-import { FACE_COLUMNS, personDtos, personRows } from './queries';
+import { FACE_COLUMNS, personDtos } from './queries';
 
 type FacePatch = Partial<FaceRow> & { id: string };
 
@@ -29,7 +28,7 @@ export class Corrections {
   ) {}
 
   private async faces(faceIds: readonly string[]): Promise<FaceRow[]> {
-    const rows = await this.store.getFaces([...new Set(faceIds)], FACE_COLUMNS);
+    const rows = await this.store.faces.byIds([...new Set(faceIds)], FACE_COLUMNS);
     const found = new Set(rows.map((r) => r.id));
     const missing = faceIds.filter((f) => !found.has(f));
     if (missing.length > 0) throw new EngineError('NOT_FOUND', `No face with id ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`);
@@ -37,8 +36,7 @@ export class Corrections {
   }
 
   private async persons(personIds: readonly string[]): Promise<PersonRow[]> {
-    const rows: PersonRow[] = [];
-    for (const c of chunks([...new Set(personIds)])) rows.push(...(await personRows(this.store, sqlIn('id', c))));
+    const rows = await this.store.persons.summaries({}, [...new Set(personIds)]);
     const found = new Set(rows.map((r) => r.id));
     const missing = personIds.filter((p) => !found.has(p));
     if (missing.length > 0) throw new EngineError('NOT_FOUND', `No person with id ${missing.slice(0, 5).join(', ')}`);
@@ -49,15 +47,14 @@ export class Corrections {
     const r = await refreshPersons(this.store, this.prefs, touched);
     const gone = new Set([...deleted, ...r.deleted]);
     const alive = [...new Set(touched)].filter((p) => !gone.has(p));
-    const rows: PersonRow[] = [];
-    for (const c of chunks(alive)) rows.push(...(await personRows(this.store, sqlIn('id', c))));
+    const rows = await this.store.persons.summaries({}, alive);
     return { changedFaces, persons: await personDtos(this.store, rows), deletedPersons: [...gone] };
   }
 
   async rename(personId: string, name: string | null): Promise<CorrectionResult> {
     await this.persons([personId]);
     const clean = name?.trim() || null;
-    await this.store.patchPersons([{ id: personId, name: clean, updated_at: Date.now() }]);
+    await this.store.persons.patch([{ id: personId, name: clean, updated_at: Date.now() }]);
     return this.finish(0, [personId]);
   }
 
@@ -70,15 +67,13 @@ export class Corrections {
     const gone = new Set(sources);
     const patches = new Map<string, FacePatch>();
     // Every face of the merged persons is now the user's statement: pinned to the target.
-    for (const c of chunks([targetId, ...sources])) {
-      for (const f of await this.store.queryFaces({ where: sqlIn('person_id', c), columns: ['id', 'person_id', 'assignment', 'rejected'] })) {
-        const rejected = (parseRejected(f.rejected) ?? []).filter((p) => p !== targetId && !gone.has(p));
-        patches.set(f.id, { id: f.id, person_id: targetId, assignment: 'user', clustered: true, rejected: rejectedJson(rejected) });
-      }
+    for (const f of await this.store.faces.ofPersons([targetId, ...sources], ['id', 'person_id', 'assignment', 'rejected'])) {
+      const rejected = (parseRejected(f.rejected) ?? []).filter((p) => p !== targetId && !gone.has(p));
+      patches.set(f.id, { id: f.id, person_id: targetId, assignment: 'user', clustered: true, rejected: rejectedJson(rejected) });
     }
     // "Not <source>" elsewhere now means "not <target>".
     for (const s of sources) {
-      for (const f of await this.store.queryFaces({ where: `rejected LIKE ${sqlString(`%"${s}"%`)}`, columns: ['id', 'rejected'] })) {
+      for (const f of await this.store.faces.rejectedFrom(s, ['id', 'rejected'])) {
         const p = patches.get(f.id);
         const list = parseRejected(p?.rejected ?? f.rejected) ?? [];
         const next = [...new Set(list.map((x) => (gone.has(x) ? targetId : x)))];
@@ -87,7 +82,7 @@ export class Corrections {
     }
     const named = target.name ?? others.find((o) => o.name)?.name ?? null;
     const births = [target.birth_date, ...others.map((o) => o.birth_date)].filter((b): b is number => b !== null && b !== undefined);
-    await this.store.patchPersons([
+    await this.store.persons.patch([
       {
         id: targetId,
         name: named,
@@ -96,8 +91,8 @@ export class Corrections {
         updated_at: Date.now(),
       },
     ]);
-    await this.store.patchFaces([...patches.values()]);
-    await this.store.deletePersons(sources);
+    await this.store.faces.patch([...patches.values()]);
+    await this.store.persons.delete(sources);
     await this.prefs.forget(sources);
     return this.finish(patches.size, [targetId], sources);
   }
@@ -105,15 +100,15 @@ export class Corrections {
   async split(faceIds: readonly string[], name?: string): Promise<CorrectionResult> {
     const faces = await this.faces(faceIds);
     const id = randomUUID();
-    await this.store.upsertPersons([newPersonRow(id, Date.now(), personStats([], null), name?.trim() || null)]);
-    await this.store.patchFaces(faces.map((f) => this.placed(f, id)));
+    await this.store.persons.upsert([newPersonRow(id, Date.now(), personStats([], null), name?.trim() || null)]);
+    await this.store.faces.patch(faces.map((f) => this.placed(f, id)));
     return this.finish(faces.length, [id, ...faces.map((f) => f.person_id).filter((p): p is string => !!p)]);
   }
 
   async move(faceIds: readonly string[], personId: string): Promise<CorrectionResult> {
     const faces = await this.faces(faceIds);
     await this.persons([personId]);
-    await this.store.patchFaces(faces.map((f) => this.placed(f, personId)));
+    await this.store.faces.patch(faces.map((f) => this.placed(f, personId)));
     return this.finish(faces.length, [personId, ...faces.map((f) => f.person_id).filter((p): p is string => !!p)]);
   }
 
@@ -128,7 +123,7 @@ export class Corrections {
     const [face] = await this.faces([faceId]);
     const p = personId ?? face!.person_id;
     if (!p) throw new EngineError('INVALID_ARGUMENT', `Face ${faceId} is in no person; name the person it is not`);
-    await this.store.patchFaces([this.rejectedFrom(face!, p)]);
+    await this.store.faces.patch([this.rejectedFrom(face!, p)]);
     return this.finish(1, [p]);
   }
 
@@ -142,22 +137,22 @@ export class Corrections {
   /** "Remove from person" is "not this person": the face never returns to it. */
   async remove(faceIds: readonly string[]): Promise<CorrectionResult> {
     const faces = (await this.faces(faceIds)).filter((f) => f.person_id);
-    await this.store.patchFaces(faces.map((f) => this.rejectedFrom(f, f.person_id!)));
+    await this.store.faces.patch(faces.map((f) => this.rejectedFrom(f, f.person_id!)));
     return this.finish(faces.length, faces.map((f) => f.person_id!));
   }
 
   async setHidden(personIds: readonly string[], hidden: boolean): Promise<CorrectionResult> {
     await this.persons(personIds);
     const now = Date.now();
-    await this.store.patchPersons([...new Set(personIds)].map((id) => ({ id, hidden, updated_at: now })));
+    await this.store.persons.patch([...new Set(personIds)].map((id) => ({ id, hidden, updated_at: now })));
     return this.finish(0, personIds);
   }
 
   /** Hides every visible unnamed person with fewer than `minFaces` faces. */
   async hideSmall(minFaces: number): Promise<CorrectionResult> {
-    const small = (await personRows(this.store, `hidden = false AND name IS NULL AND face_count < ${Math.floor(minFaces)}`)).map((p) => p.id);
+    const small = (await this.store.persons.summaries({ hidden: false, named: false, facesBelow: minFaces })).map((p) => p.id);
     const now = Date.now();
-    await this.store.patchPersons(small.map((id) => ({ id, hidden: true, updated_at: now })));
+    await this.store.persons.patch(small.map((id) => ({ id, hidden: true, updated_at: now })));
     return this.finish(0, small);
   }
 
@@ -166,7 +161,7 @@ export class Corrections {
     await this.persons([personId]);
     if (face!.person_id !== personId) throw new EngineError('INVALID_ARGUMENT', `Face ${faceId} is not one of person ${personId}'s faces`);
     await this.prefs.setUserCover(personId, faceId);
-    await this.store.patchPersons([{ id: personId, cover_face_id: faceId, updated_at: Date.now() }]);
+    await this.store.persons.patch([{ id: personId, cover_face_id: faceId, updated_at: Date.now() }]);
     return this.finish(0, [personId]);
   }
 
@@ -175,11 +170,11 @@ export class Corrections {
     await this.persons([personId]);
     let pinned = 0;
     if (confirmed) {
-      const faces = await this.store.queryFaces({ where: `person_id = ${sqlString(personId)} AND assignment = 'auto'`, columns: ['id'] });
-      await this.store.patchFaces(faces.map((f) => ({ id: f.id, assignment: 'user' as const, clustered: true })));
+      const faces = await this.store.faces.autoAssignedOf(personId, ['id']);
+      await this.store.faces.patch(faces.map((f) => ({ id: f.id, assignment: 'user' as const, clustered: true })));
       pinned = faces.length;
     }
-    await this.store.patchPersons([{ id: personId, confirmed, updated_at: Date.now() }]);
+    await this.store.persons.patch([{ id: personId, confirmed, updated_at: Date.now() }]);
     return this.finish(pinned, [personId]);
   }
 
@@ -188,22 +183,19 @@ export class Corrections {
     await this.persons([personId]);
     let moved = 0;
     if (birthDate !== null) {
-      const early = await this.store.queryFaces({
-        where: `person_id = ${sqlString(personId)} AND assignment = 'auto' AND captured_at < ${Number(birthDate)}`,
-        columns: ['id'],
-      });
-      await this.store.patchFaces(early.map((f) => ({ id: f.id, person_id: null, assignment: 'none' as const, clustered: false })));
+      const early = await this.store.faces.autoAssignedOf(personId, ['id'], { capturedBefore: birthDate });
+      await this.store.faces.patch(early.map((f) => ({ id: f.id, person_id: null, assignment: 'none' as const, clustered: false })));
       moved = early.length;
     }
-    await this.store.patchPersons([{ id: personId, birth_date: birthDate, updated_at: Date.now() }]);
+    await this.store.persons.patch([{ id: personId, birth_date: birthDate, updated_at: Date.now() }]);
     return this.finish(moved, [personId]);
   }
 
   async deletePerson(personId: string): Promise<CorrectionResult> {
     await this.persons([personId]);
-    const faces = await this.store.queryFaces({ where: `person_id = ${sqlString(personId)}`, columns: ['id'] });
-    await this.store.patchFaces(faces.map((f) => ({ id: f.id, person_id: null, assignment: 'user' as const, clustered: true })));
-    await this.store.deletePersons([personId]);
+    const faces = await this.store.faces.ofPerson(personId, ['id']);
+    await this.store.faces.patch(faces.map((f) => ({ id: f.id, person_id: null, assignment: 'user' as const, clustered: true })));
+    await this.store.persons.delete([personId]);
     await this.prefs.forget([personId]);
     return this.finish(faces.length, [], [personId]);
   }

@@ -18,8 +18,7 @@ import type { TaskHandle } from '../tasks/task-registry';
 import type { ExportPersonsRequest, ExportResult } from '../../contract/people';
 import { numbered, place, safeName } from './export-files';
 import { facesOfPersons } from './person-upkeep';
-import { mediaPaths, personRows } from './queries';
-import { chunks, sqlIn } from '../store/sql';
+import { mediaPaths } from './queries';
 
 export const MANIFEST_NAME = 'face-organizer-manifest';
 const GENERATOR = 'face-organizer';
@@ -159,8 +158,7 @@ export async function exportPersons(
 ): Promise<ExportResult> {
   const target = req.targetDir;
   await ensureWritable(target);
-  const persons: PersonRow[] = [];
-  for (const c of chunks([...new Set(req.personIds)])) persons.push(...(await personRows(store, sqlIn('id', c))));
+  const persons = await store.persons.summaries({}, [...new Set(req.personIds)]);
   const missing = req.personIds.filter((id) => !persons.some((p) => p.id === id));
   if (missing.length > 0) throw new EngineError('NOT_FOUND', `No person with id ${missing.join(', ')}`);
   const folders = folderNames(persons);

@@ -6,7 +6,6 @@ import type { Data, Table as ArrowTable, Vector } from 'apache-arrow';
 import type { LibraryStore } from '../store/library-store';
 import type { Assignment } from '../store/rows';
 import { EMBEDDING_DIM } from '../store/schema';
-import { chunks, sqlIn } from '../store/sql';
 
 export interface FaceSnapshot {
   count: number;
@@ -27,11 +26,8 @@ export interface FaceSnapshot {
 const META_COLUMNS = ['id', 'media_id', 'captured_at', 'quality', 'person_id', 'assignment', 'rejected', 'clustered', 'model_id'];
 const COLUMNS = [...META_COLUMNS, 'vector'];
 
-export async function loadFaceSnapshot(store: LibraryStore, where?: string): Promise<FaceSnapshot> {
-  let q = store.table('faces').query().select(COLUMNS);
-  if (where) q = q.where(where);
-  const table = (await q.toArrow()) as unknown as ArrowTable;
-  return snapshotOf(table);
+export async function loadFaceSnapshot(store: LibraryStore): Promise<FaceSnapshot> {
+  return snapshotOf(await store.faces.arrow(COLUMNS));
 }
 
 /**
@@ -53,7 +49,7 @@ export class SnapshotCache {
     if (!prev) {
       snap = await loadFaceSnapshot(store);
     } else {
-      const meta = (await store.table('faces').query().select(META_COLUMNS).toArrow()) as unknown as ArrowTable;
+      const meta = await store.faces.arrow(META_COLUMNS);
       snap = snapshotOf(meta, false);
       const missing: number[] = [];
       for (let r = 0; r < snap.count; r++) {
@@ -62,8 +58,7 @@ export class SnapshotCache {
         else snap.vectors.set(prev.vectors.subarray(at * prev.dim, (at + 1) * prev.dim), r * snap.dim);
       }
       const rowOf = new Map(missing.map((r) => [snap.ids[r]!, r]));
-      for (const c of chunks(missing.map((r) => snap.ids[r]!))) {
-        const t = (await store.table('faces').query().select(['id', 'vector']).where(sqlIn('id', c)).toArrow()) as unknown as ArrowTable;
+      for (const t of await store.faces.arrowOfIds(missing.map((r) => snap.ids[r]!), ['id', 'vector'])) {
         const ids = column(t, 'id');
         const vecs = vectorsOf(column(t, 'vector'), t.numRows, snap.dim);
         for (let i = 0; i < t.numRows; i++) {

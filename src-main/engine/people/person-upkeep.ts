@@ -5,7 +5,6 @@
  */
 import type { LibraryStore } from '../store/library-store';
 import type { FaceRow, PersonRow } from '../store/rows';
-import { chunks, sqlIn } from '../store/sql';
 import type { PeoplePrefs } from './people-prefs';
 import { personStats, statsChanged } from './person-stats';
 import type { StatFace } from './person-stats';
@@ -19,9 +18,7 @@ export async function facesOfPersons(store: LibraryStore, personIds: readonly st
   const out = new Map<string, FaceRow[]>(personIds.map((id) => [id, []]));
   const columns: (keyof FaceRow)[] = ['id', 'media_id', 'quality', 'captured_at', 'person_id', 'assignment', 'rejected', 'x', 'y', 'w', 'h', 'score', 'kind', 'frame_time', 'ranges'];
   if (withVectors) columns.push('vector');
-  for (const c of chunks(personIds)) {
-    for (const f of await store.queryFaces({ where: sqlIn('person_id', c), columns })) out.get(f.person_id!)?.push(f);
-  }
+  for (const f of await store.faces.ofPersons(personIds, columns)) out.get(f.person_id!)?.push(f);
   return out;
 }
 
@@ -36,7 +33,7 @@ export function statFace(f: FaceRow): StatFace {
 export async function refreshPersons(store: LibraryStore, prefs: PeoplePrefs, personIds: readonly string[], now = Date.now()): Promise<UpkeepResult> {
   const ids = [...new Set(personIds)];
   if (ids.length === 0) return { updated: [], deleted: [] };
-  const persons = await store.getPersons(ids);
+  const persons = await store.persons.byIds(ids);
   const faces = await facesOfPersons(store, persons.map((p) => p.id));
   const patches: (Partial<PersonRow> & { id: string })[] = [];
   const deleted: string[] = [];
@@ -45,8 +42,8 @@ export async function refreshPersons(store: LibraryStore, prefs: PeoplePrefs, pe
     if (s.face_count === 0 && !p.name) deleted.push(p.id);
     else if (statsChanged(p, s)) patches.push({ id: p.id, ...s, updated_at: now });
   }
-  await store.patchPersons(patches);
-  await store.deletePersons(deleted);
+  await store.persons.patch(patches);
+  await store.persons.delete(deleted);
   await prefs.forget(deleted);
   return { updated: patches.map((p) => p.id), deleted };
 }
@@ -57,9 +54,9 @@ export async function refreshPersons(store: LibraryStore, prefs: PeoplePrefs, pe
  * refreshed. Run it at open and after the indexer removed photos.
  */
 export async function reconcilePersons(store: LibraryStore, prefs: PeoplePrefs): Promise<UpkeepResult & { orphanFaces: number }> {
-  const persons = await store.queryPersons();
+  const persons = await store.persons.find();
   const byId = new Map(persons.map((p) => [p.id, p]));
-  const faces = await store.queryFaces({ where: 'person_id IS NOT NULL', columns: ['id', 'person_id', 'media_id'] });
+  const faces = await store.faces.assigned(['id', 'person_id', 'media_id']);
   const counts = new Map<string, { faces: number; media: Set<string> }>();
   const orphans: string[] = [];
   for (const f of faces) {
@@ -72,7 +69,7 @@ export async function reconcilePersons(store: LibraryStore, prefs: PeoplePrefs):
     c.faces++;
     c.media.add(f.media_id);
   }
-  await store.patchFaces(orphans.map((id) => ({ id, person_id: null, assignment: 'none' as const, clustered: false })));
+  await store.faces.patch(orphans.map((id) => ({ id, person_id: null, assignment: 'none' as const, clustered: false })));
   const stale = persons.filter((p) => {
     const c = counts.get(p.id);
     return (c?.faces ?? 0) !== p.face_count || (c?.media.size ?? 0) !== p.media_count || (!c && !p.name);

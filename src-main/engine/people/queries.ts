@@ -6,7 +6,6 @@
 import { EngineError } from '../errors';
 import type { LibraryStore } from '../store/library-store';
 import type { FaceRow, MediaRow, PersonRow } from '../store/rows';
-import { chunks, sqlIn, sqlString } from '../store/sql';
 import type {
   BatchGetPersonsResult,
   FaceRef,
@@ -25,24 +24,9 @@ import { nextTokenAfter, pageWindow } from './paging';
 export const FACE_COLUMNS: (keyof FaceRow)[] = [
   'id', 'media_id', 'kind', 'x', 'y', 'w', 'h', 'score', 'quality', 'captured_at', 'frame_time', 'ranges', 'person_id', 'assignment', 'rejected',
 ];
-const PERSON_COLUMNS = ['id', 'name', 'cover_face_id', 'hidden', 'face_count', 'media_count', 'created_at', 'updated_at', 'last_captured_at', 'confirmed', 'birth_date'];
-
-/** Persons without their centroids (the list never needs them). */
-export async function personRows(store: LibraryStore, where?: string): Promise<PersonRow[]> {
-  let q = store.table('persons').query().select(PERSON_COLUMNS);
-  if (where) q = q.where(where);
-  return (await q.toArray()).map((r) => {
-    const o = { ...(r as Record<string, unknown>), centroid: null } as unknown as PersonRow;
-    for (const k of ['face_count', 'media_count'] as const) o[k] = Number(o[k]);
-    return o;
-  });
-}
 
 export async function mediaPaths(store: LibraryStore, mediaIds: readonly string[]): Promise<Map<string, MediaRow>> {
-  const rows: MediaRow[] = [];
-  for (const c of chunks([...new Set(mediaIds)])) {
-    rows.push(...(await store.queryMedia({ where: sqlIn('id', c), columns: ['id', 'path', 'kind', 'captured_at', 'width', 'height'] })));
-  }
+  const rows = await store.media.byIds([...new Set(mediaIds)], ['id', 'path', 'kind', 'captured_at', 'width', 'height']);
   return new Map(rows.map((m) => [m.id, m]));
 }
 
@@ -80,7 +64,7 @@ export async function faceRefs(store: LibraryStore, faces: readonly FaceRow[]): 
 }
 
 export async function personDtos(store: LibraryStore, rows: readonly PersonRow[]): Promise<Person[]> {
-  const covers = await store.getFaces(rows.map((p) => p.cover_face_id).filter((c): c is string => !!c), FACE_COLUMNS);
+  const covers = await store.faces.byIds(rows.map((p) => p.cover_face_id).filter((c): c is string => !!c), FACE_COLUMNS);
   const refs = new Map((await faceRefs(store, covers)).map((f) => [f.id, f]));
   return rows.map((p) => {
     const cover = p.cover_face_id ? refs.get(p.cover_face_id) : undefined;
@@ -112,7 +96,7 @@ const SORT_KEYS: Record<NonNullable<ListPersonsRequest['sort']>, SortKey> = {
 
 export async function listPersons(store: LibraryStore, req: ListPersonsRequest): Promise<ListPersonsResult> {
   const hidden = req.hidden ?? 'exclude';
-  const rows = (await personRows(store)).filter(
+  const rows = (await store.persons.summaries()).filter(
     (p) =>
       (req.named === undefined || req.named === !!p.name) &&
       (hidden === 'include' || (hidden === 'only') === !!p.hidden) &&
@@ -135,26 +119,25 @@ export async function listPersons(store: LibraryStore, req: ListPersonsRequest):
 }
 
 export async function getPerson(store: LibraryStore, personId: string): Promise<Person> {
-  const [row] = await personRows(store, `id = ${sqlString(personId)}`);
+  const [row] = await store.persons.summaries({}, [personId]);
   if (!row) throw new EngineError('NOT_FOUND', `No person with id ${personId}`);
   return (await personDtos(store, [row]))[0]!;
 }
 
 export async function batchGetPersons(store: LibraryStore, personIds: readonly string[]): Promise<BatchGetPersonsResult> {
-  const rows: PersonRow[] = [];
-  for (const c of chunks([...new Set(personIds)])) rows.push(...(await personRows(store, sqlIn('id', c))));
+  const rows = await store.persons.summaries({}, [...new Set(personIds)]);
   const byId = new Map(rows.map((r) => [r.id, r]));
   const found = personIds.filter((i) => byId.has(i));
   return { persons: await personDtos(store, [...new Set(found)].map((i) => byId.get(i)!)), notFound: personIds.filter((i) => !byId.has(i)) };
 }
 
 async function requirePerson(store: LibraryStore, personId: string): Promise<void> {
-  if ((await store.table('persons').countRows(`id = ${sqlString(personId)}`)) === 0) throw new EngineError('NOT_FOUND', `No person with id ${personId}`);
+  if (!(await store.persons.exists(personId))) throw new EngineError('NOT_FOUND', `No person with id ${personId}`);
 }
 
 export async function personMedia(store: LibraryStore, req: PersonMediaRequest): Promise<PersonMediaResult> {
   await requirePerson(store, req.personId);
-  const faces = await store.queryFaces({ where: `person_id = ${sqlString(req.personId)}`, columns: FACE_COLUMNS });
+  const faces = await store.faces.ofPerson(req.personId, FACE_COLUMNS);
   const byMedia = new Map<string, FaceRow[]>();
   for (const f of faces) {
     if (req.mediaType && f.kind !== req.mediaType) continue;
@@ -184,8 +167,7 @@ export async function personMedia(store: LibraryStore, req: PersonMediaRequest):
   return { media: out, ...(next ? { nextToken: next } : {}), totalCount: entries.length };
 }
 
-async function pagedFaces(store: LibraryStore, where: string, req: PersonFacesRequest | UnassignedFacesRequest): Promise<FacesResult> {
-  const faces = await store.queryFaces({ where, columns: FACE_COLUMNS });
+async function pagedFaces(store: LibraryStore, faces: FaceRow[], req: PersonFacesRequest | UnassignedFacesRequest): Promise<FacesResult> {
   faces.sort((a, b) => b.quality - a.quality || a.id.localeCompare(b.id));
   const { offset, size } = pageWindow(req);
   const next = nextTokenAfter(offset, size, faces.length);
@@ -195,11 +177,11 @@ async function pagedFaces(store: LibraryStore, where: string, req: PersonFacesRe
 /** A person's faces, best quality first. */
 export async function personFaces(store: LibraryStore, req: PersonFacesRequest): Promise<FacesResult> {
   await requirePerson(store, req.personId);
-  return pagedFaces(store, `person_id = ${sqlString(req.personId)}`, req);
+  return pagedFaces(store, await store.faces.ofPerson(req.personId, FACE_COLUMNS), req);
 }
 
 /** Faces in no person, best quality first. */
 export async function unassignedFaces(store: LibraryStore, req: UnassignedFacesRequest): Promise<FacesResult> {
-  const q = req.minQuality !== undefined ? ` AND quality >= ${Number(req.minQuality)}` : '';
-  return pagedFaces(store, `person_id IS NULL${q}`, req);
+  const faces = await store.faces.unassigned(FACE_COLUMNS, req.minQuality !== undefined ? { minQuality: req.minQuality } : {});
+  return pagedFaces(store, faces, req);
 }

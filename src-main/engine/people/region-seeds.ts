@@ -27,10 +27,7 @@ export function boxIou(a: Box, b: Box): number {
 }
 
 export async function seedFromRegions(store: LibraryStore, settings: Pick<PeopleSettings, 'regionMinIou'>, signal?: AbortSignal): Promise<RegionSeedResult> {
-  const faces = await store.queryFaces({
-    where: `clustered = false AND assignment <> 'user' AND kind = 'image'`,
-    columns: ['id', 'media_id', 'x', 'y', 'w', 'h'],
-  });
+  const faces = await store.faces.unclusteredUndecidedImages(['id', 'media_id', 'x', 'y', 'w', 'h']);
   if (faces.length === 0) return { faces: 0, personIds: [], created: 0 };
   const byMedia = new Map<string, FaceRow[]>();
   for (const f of faces) {
@@ -38,7 +35,7 @@ export async function seedFromRegions(store: LibraryStore, settings: Pick<People
     if (!l) byMedia.set(f.media_id, (l = []));
     l.push(f);
   }
-  const media = await store.getMedia([...byMedia.keys()]);
+  const media = await store.media.byIds([...byMedia.keys()]);
   const matches: { faceId: string; name: string }[] = [];
   for (const m of media) {
     if (signal?.aborted) break;
@@ -66,7 +63,7 @@ export async function seedFromRegions(store: LibraryStore, settings: Pick<People
     }
   }
   if (matches.length === 0) return { faces: 0, personIds: [], created: 0 };
-  const named = await store.queryPersons({ where: 'name IS NOT NULL' });
+  const named = await store.persons.find({ named: true });
   const byName = new Map(named.map((p) => [p.name!.toLowerCase(), p.id]));
   const created: PersonRow[] = [];
   const now = Date.now();
@@ -77,8 +74,8 @@ export async function seedFromRegions(store: LibraryStore, settings: Pick<People
     byName.set(name.toLowerCase(), row.id);
   }
   // Persons first: a crash in between leaves an empty named person, never a face pointing nowhere.
-  await store.upsertPersons(created);
+  await store.persons.upsert(created);
   const patches = matches.filter((m) => m.name).map((m) => ({ id: m.faceId, person_id: byName.get(m.name.toLowerCase())!, assignment: 'user' as const, clustered: true }));
-  await store.patchFaces(patches);
+  await store.faces.patch(patches);
   return { faces: patches.length, personIds: [...new Set(patches.map((p) => p.person_id))], created: created.length };
 }

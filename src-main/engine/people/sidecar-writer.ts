@@ -7,8 +7,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { LibraryStore } from '../store/library-store';
-import type { FaceRow } from '../store/rows';
-import { chunks, sqlIn } from '../store/sql';
 import type { PeopleSettings } from '../settings';
 import type { TaskHandle } from '../tasks/task-registry';
 import type { WriteXmpResult } from '../../contract/people';
@@ -16,7 +14,7 @@ import { EngineError } from '../errors';
 import { imageGeometry } from './region-reader';
 import { mergeRegionsIntoXmp, xmpPacket } from './xmp';
 import type { NamedRegion } from './xmp';
-import { mediaPaths, personRows } from './queries';
+import { mediaPaths } from './queries';
 
 export function sidecarPath(path: string, naming: PeopleSettings['xmpSidecarNaming']): string {
   const ext = extname(path);
@@ -31,18 +29,13 @@ export async function writeSidecars(
   personIds: readonly string[] | undefined,
   handle?: TaskHandle,
 ): Promise<WriteXmpResult> {
-  const named = await personRows(store, 'name IS NOT NULL');
+  const named = await store.persons.summaries({ named: true });
   const nameOf = new Map(named.map((p) => [p.id, p.name!]));
   const wanted = personIds ? personIds.filter((id) => nameOf.has(id)) : [...nameOf.keys()];
   // The photos of the wanted persons, and in them every named face (a sidecar lists the whole photo).
   const mediaIds = new Set<string>();
-  for (const c of chunks(wanted)) {
-    for (const f of await store.queryFaces({ where: `${sqlIn('person_id', c)} AND kind = 'image'`, columns: ['media_id'] })) mediaIds.add(f.media_id);
-  }
-  const faces: FaceRow[] = [];
-  for (const c of chunks([...mediaIds])) {
-    faces.push(...(await store.queryFaces({ where: `${sqlIn('media_id', c)} AND person_id IS NOT NULL`, columns: ['id', 'media_id', 'person_id', 'x', 'y', 'w', 'h'] })));
-  }
+  for (const f of await store.faces.imageFacesOfPersons(wanted, ['media_id'])) mediaIds.add(f.media_id);
+  const faces = await store.faces.assignedInMedia([...mediaIds], ['id', 'media_id', 'person_id', 'x', 'y', 'w', 'h']);
   const byMedia = new Map<string, NamedRegion[]>();
   for (const f of faces) {
     const name = nameOf.get(f.person_id!);

@@ -8,7 +8,6 @@
  */
 import type { LibraryStore } from '../store/library-store';
 import type { FaceRow, PersonRow } from '../store/rows';
-import { chunks, sqlIn } from '../store/sql';
 import type { PeopleSettings } from '../settings';
 import type { FaceSuggestion, MergeSuggestion } from '../../contract/people';
 import type { KnnKernel } from './knn-kernel';
@@ -32,15 +31,13 @@ async function sampleFaces(store: LibraryStore, persons: readonly PersonRow[], p
   const index = new Map(persons.map((p, i) => [p.id, i]));
   const media = persons.map(() => new Set<string>());
   const best: FaceRow[][] = persons.map(() => []);
-  for (const c of chunks(persons.map((p) => p.id))) {
-    for (const f of await store.queryFaces({ where: sqlIn('person_id', c), columns: ['id', 'person_id', 'media_id', 'quality'] })) {
-      const i = index.get(f.person_id!)!;
-      media[i]!.add(f.media_id);
-      best[i]!.push(f);
-    }
+  for (const f of await store.faces.ofPersons(persons.map((p) => p.id), ['id', 'person_id', 'media_id', 'quality'])) {
+    const i = index.get(f.person_id!)!;
+    media[i]!.add(f.media_id);
+    best[i]!.push(f);
   }
   const chosen = best.flatMap((l, i) => l.sort((a, b) => b.quality - a.quality).slice(0, perPerson).map((f) => ({ id: f.id, i })));
-  const rows = await store.getFaces(chosen.map((c) => c.id), ['id', 'vector']);
+  const rows = await store.faces.byIds(chosen.map((c) => c.id), ['id', 'vector']);
   const vecById = new Map(rows.map((r) => [r.id, r.vector as Float32Array]));
   const kept = chosen.filter((c) => vecById.has(c.id));
   const vectors = new Float32Array(kept.length * EMBEDDING_DIM);
@@ -62,7 +59,7 @@ export async function mergeSuggestions(
   settings: Pick<PeopleSettings, 'mergeSuggestMinSim' | 'mergeSampleFaces'>,
   opts: { personId?: string; maxResults: number },
 ): Promise<MergeSuggestion[]> {
-  const persons = (await store.queryPersons({ where: 'hidden = false AND face_count > 0' })).filter((p) => p.centroid);
+  const persons = (await store.persons.find({ hidden: false, withFaces: true })).filter((p) => p.centroid);
   if (persons.length < 2) return [];
   const dim = EMBEDDING_DIM;
   const centroids = new Float32Array(persons.length * dim);
@@ -114,9 +111,9 @@ export async function faceSuggestions(
   settings: Pick<PeopleSettings, 'suggestMinSim' | 'knnK'>,
   opts: { personId?: string; maxResults: number },
 ): Promise<FaceSuggestion[]> {
-  const persons = await store.queryPersons({ where: opts.personId ? sqlIn('id', [opts.personId]) : 'name IS NOT NULL AND face_count > 0' });
+  const persons = opts.personId ? await store.persons.byIds([opts.personId]) : await store.persons.find({ named: true, withFaces: true });
   if (persons.length === 0) return [];
-  const faces = await store.queryFaces({ where: `person_id IS NULL AND assignment <> 'user'`, columns: [...FACE_COLUMNS, 'vector'] });
+  const faces = await store.faces.unassignedUndecided([...FACE_COLUMNS, 'vector']);
   if (faces.length === 0) return [];
   const dim = EMBEDDING_DIM;
   const samples = await sampleFaces(store, persons, 64);

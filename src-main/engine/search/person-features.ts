@@ -6,10 +6,8 @@
  * Everything is cached against the two tables' versions: a search after no change costs a dot
  * product per person, and any write (new faces, a correction, a rename) makes the next search reload.
  */
-import type { Table } from '@lancedb/lancedb';
 import type { LibraryStore } from '../store/library-store';
 import { EMBEDDING_DIM } from '../store/schema';
-import { chunks, sqlIn } from '../store/sql';
 
 export interface FusedPerson {
   id: string;
@@ -50,9 +48,7 @@ export class PersonFeatures {
   constructor(private readonly store: LibraryStore) {}
 
   private async key(): Promise<string> {
-    const faces: Table = this.store.table('faces');
-    const persons: Table = this.store.table('persons');
-    return `${await faces.version()}/${await persons.version()}`;
+    return `${await this.store.faces.version()}/${await this.store.persons.version()}`;
   }
 
   async catalog(): Promise<PersonCatalog> {
@@ -78,10 +74,10 @@ export class PersonFeatures {
   }
 
   private async load(): Promise<PersonCatalog> {
-    const rows = await this.store.queryPersons();
+    const rows = await this.store.persons.find();
     const folders = new Map<string, Set<string>>();
     // Read as Arrow columns: one object per assigned face would cost seconds at a million faces.
-    const table = await this.store.table('faces').query().where('person_id IS NOT NULL').select(['person_id', 'folder_id']).toArrow();
+    const table = await this.store.faces.assignedArrow(['person_id', 'folder_id']);
     for (const batch of table.batches) {
       const persons = batch.getChild('person_id')!;
       const folderCol = batch.getChild('folder_id')!;
@@ -95,13 +91,11 @@ export class PersonFeatures {
     }
     const missing = rows.filter((p) => !p.centroid || p.centroid.length !== EMBEDDING_DIM).map((p) => p.id);
     const computed = new Map<string, Float32Array>();
-    for (const c of chunks(missing, 200)) {
-      for (const f of await this.store.queryFaces({ where: sqlIn('person_id', c), columns: ['person_id', 'vector'] })) {
-        const sum = computed.get(f.person_id!) ?? new Float32Array(EMBEDDING_DIM);
-        const v = f.vector;
-        for (let i = 0; i < EMBEDDING_DIM; i++) sum[i]! += v[i]!;
-        computed.set(f.person_id!, sum);
-      }
+    for (const f of await this.store.faces.ofPersons(missing, ['person_id', 'vector'], 200)) {
+      const sum = computed.get(f.person_id!) ?? new Float32Array(EMBEDDING_DIM);
+      const v = f.vector;
+      for (let i = 0; i < EMBEDDING_DIM; i++) sum[i]! += v[i]!;
+      computed.set(f.person_id!, sum);
     }
     const persons: FusedPerson[] = [];
     for (const p of rows) {

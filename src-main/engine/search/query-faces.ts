@@ -82,7 +82,7 @@ export async function facesOfImage(source: FaceSource, image: QueryImage, opts: 
 }
 
 export async function storedFace(store: LibraryStore, faceId: string): Promise<ResolvedQuery> {
-  const [row] = await store.getFaces([faceId], ['id', 'x', 'y', 'w', 'h', 'quality', 'model_id', 'vector']);
+  const [row] = await store.faces.byIds([faceId], ['id', 'x', 'y', 'w', 'h', 'quality', 'model_id', 'vector']);
   if (!row) throw new EngineError('NOT_FOUND', `No face with id ${faceId} is in the library`, { faceId });
   return {
     queryFace: { index: 0, faceId, box: { x: row.x, y: row.y, width: row.w, height: row.h }, quality: row.quality },

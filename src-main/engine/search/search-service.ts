@@ -8,7 +8,6 @@ import type { SearchSettings } from '../settings';
 import type { LibraryStore } from '../store/library-store';
 import type { FolderRow, MediaRow } from '../store/rows';
 import { EMBEDDING_DIM } from '../store/schema';
-import { chunks, sqlIn } from '../store/sql';
 import { parseRequest } from '../validate';
 import {
   ClipSearchRequestSchema,
@@ -32,10 +31,9 @@ import type {
   QueryImage,
   SearchIndexStatus,
 } from '../../contract/search';
-import { FaceIndex } from './face-index';
-import type { IndexLog, VectorHit } from './face-index';
-import { faceWhere, mediaPredicate } from './filters';
-import type { FaceFilter } from './filters';
+import type { FaceIndex, IndexLog, VectorHit } from '../store/face-index';
+import type { FaceFilter } from '../store/filters';
+import { mediaPredicate } from './filters';
 import { PersonFeatures, dot } from './person-features';
 import { facesOfImage, storedFace } from './query-faces';
 import type { FaceSource } from './query-faces';
@@ -84,7 +82,7 @@ export class SearchService {
     private readonly embed: FaceSource,
     opts: SearchServiceOptions = {},
   ) {
-    this.index = new FaceIndex(store.table('faces'), settings, { faces: store.table('faces'), media: store.table('media'), persons: store.table('persons') }, store.dir, opts.log);
+    this.index = store.faceIndex(settings, opts.log ? { log: opts.log } : {});
     this.persons = new PersonFeatures(store);
   }
 
@@ -102,8 +100,8 @@ export class SearchService {
     const folderIds = req.folderIds ? (await this.resolveFolders(req.folderIds)).map((f) => f.id) : undefined;
     const out: FaceSearchResult['queries'] = [];
     for (const q of queries) {
-      const where = faceWhere({ folderIds, from: req.startTime, to: req.endTime, modelId: await this.modelFilter(q.modelId) });
-      const hits = await this.index.search(q.vector, { limit: limit + (q.excludeFaceId ? 1 : 0), where, columns: FACE_COLUMNS });
+      const filter: FaceFilter = { folderIds, from: req.startTime, to: req.endTime, modelId: await this.modelFilter(q.modelId) };
+      const hits = await this.index.search(q.vector, { limit: limit + (q.excludeFaceId ? 1 : 0), filter, columns: FACE_COLUMNS });
       const kept = hits.filter((h) => h.score >= threshold && h.row.id !== q.excludeFaceId).slice(0, limit);
       out.push({ queryFace: q.queryFace, results: await this.faceMatches(kept) });
     }
@@ -115,7 +113,7 @@ export class SearchService {
   async searchPersons(request: PersonSearchRequest): Promise<PersonSearchResult> {
     const req = parseRequest(PersonSearchRequestSchema, request);
     await this.requireFaces();
-    const groups = req.groupIds ? await this.resolveFolders(req.groupIds) : await this.store.listFolders();
+    const groups = req.groupIds ? await this.resolveFolders(req.groupIds) : await this.store.folders.list();
     const queries = await facesOfImage(this.embed, req.image, {
       maxFaces: req.maxFaces ?? 1,
       minFaceSize: req.minFaceSize,
@@ -173,10 +171,7 @@ export class SearchService {
     const rows = new Map<string, MediaRow>();
     const predicate = mediaPredicate(req.customFilters);
     if (predicate.active) {
-      for (const c of chunks(ids)) {
-        const where = [sqlIn('id', c), predicate.where].filter(Boolean).join(' AND ');
-        for (const r of await this.store.queryMedia({ where })) if (predicate.test(r)) rows.set(r.id, r);
-      }
+      for (const r of await this.store.media.byIdsMatching(ids, predicate.filter)) if (predicate.test(r)) rows.set(r.id, r);
       ids = ids.filter((id) => rows.has(id));
     }
     ids.sort((a, b) => {
@@ -187,7 +182,7 @@ export class SearchService {
     const pageSize = req.pageSize ?? SEARCH_LIMITS.defaultPageSize;
     const page = ids.slice((pageNo - 1) * pageSize, pageNo * pageSize);
     const missing = page.filter((id) => !rows.has(id));
-    for (const r of await this.store.getMedia(missing)) rows.set(r.id, r);
+    for (const r of await this.store.media.byIds(missing)) rows.set(r.id, r);
     const mediaInfoList: MediaInfo[] = [];
     for (const id of page) {
       const r = rows.get(id);
@@ -224,7 +219,7 @@ export class SearchService {
     const pageNo = req.pageNo ?? 1;
     const pageSize = req.pageSize ?? SEARCH_LIMITS.defaultPageSize;
     const page = clips.slice((pageNo - 1) * pageSize, pageNo * pageSize);
-    const rows = new Map((await this.store.getMedia(page.map((c) => c.mediaId))).map((r) => [r.id, r]));
+    const rows = new Map((await this.store.media.byIds(page.map((c) => c.mediaId))).map((r) => [r.id, r]));
     const mediaClipList: MediaClip[] = [];
     for (const c of page) {
       const r = rows.get(c.mediaId);
@@ -259,14 +254,14 @@ export class SearchService {
 
   private async requireFaces(): Promise<void> {
     this.index.maintain();
-    if ((await this.store.countFaces()) === 0) {
+    if ((await this.store.faces.count()) === 0) {
       throw new EngineError('LIBRARY_EMPTY', 'The library has no faces to search yet: add a folder and let indexing finish');
     }
   }
 
   /** Folder ids or root paths → folders; an unknown one is an error naming it. */
   private async resolveFolders(refs: readonly string[]): Promise<FolderRow[]> {
-    const folders = await this.store.listFolders();
+    const folders = await this.store.folders.list();
     const trim = (p: string) => (p.length > 1 ? p.replace(/[\\/]+$/, '') : p);
     const out: FolderRow[] = [];
     for (const ref of refs) {
@@ -282,9 +277,9 @@ export class SearchService {
    * libraries normally hold one model, and then no filter is added to the vector search.
    */
   private async modelFilter(modelId: string): Promise<string | undefined> {
-    const key = String(await this.store.table('faces').version());
+    const key = String(await this.store.faces.version());
     if (this.modelCheck?.key !== key || this.modelCheck.modelId !== modelId) {
-      const other = await this.store.countFaces(`model_id != '${modelId.replace(/'/g, "''")}'`);
+      const other = await this.store.faces.countOtherModels(modelId);
       this.modelCheck = { key, modelId, mixed: other > 0 };
     }
     return this.modelCheck.mixed ? modelId : undefined;
@@ -293,7 +288,7 @@ export class SearchService {
   private async faceMatches(hits: VectorHit[]): Promise<FaceMatch[]> {
     const mediaIds = [...new Set(hits.map((h) => String(h.row.media_id)))];
     const personIds = [...new Set(hits.map((h) => h.row.person_id).filter((p): p is string => typeof p === 'string'))];
-    const [mediaRows, personRows] = await Promise.all([this.store.getMedia(mediaIds), this.store.getPersons(personIds)]);
+    const [mediaRows, personRows] = await Promise.all([this.store.media.byIds(mediaIds), this.store.persons.byIds(personIds)]);
     const media = new Map(mediaRows.map((m) => [m.id, m]));
     const persons = new Map(personRows.map((p) => [p.id, p]));
     const out: FaceMatch[] = [];
@@ -333,7 +328,7 @@ export class SearchService {
   }
 
   private async requirePerson(personId: string): Promise<void> {
-    if ((await this.store.getPersons([personId])).length === 0) {
+    if ((await this.store.persons.byIds([personId])).length === 0) {
       throw new EngineError('NOT_FOUND', `No person with id ${personId} is in the library`, { personId });
     }
   }
@@ -355,15 +350,15 @@ export class SearchService {
       const personId = q.token.query.personId;
       const feature = await this.persons.featureOf(personId);
       if (!feature) return [];
-      const rows = await this.store.queryFaces({ where: faceWhere({ ...filter, personId }), limit: max, columns: [...MATCH_COLUMNS, 'vector'] });
+      const rows = await this.store.faces.matching({ ...filter, personId }, [...MATCH_COLUMNS, 'vector'], max);
       hits = rows.map((row) => ({ row: row as unknown as Record<string, unknown>, score: dot(feature, row.vector as Float32Array) }));
       hits.sort((a, b) => b.score - a.score || (String(a.row.id) < String(b.row.id) ? -1 : 1));
     } else {
       const vector = q.token.query.vector;
-      const where = faceWhere({ ...filter, modelId: q.token.modelId ? await this.modelFilter(q.token.modelId) : undefined });
+      const vectorFilter: FaceFilter = { ...filter, modelId: q.token.modelId ? await this.modelFilter(q.token.modelId) : undefined };
       let limit = Math.min(FIRST_SWEEP, max);
       for (;;) {
-        hits = await this.index.search(vector, { limit, where, columns: MATCH_COLUMNS, candidates: Math.max(this.settings.annCandidates, 2 * limit) });
+        hits = await this.index.search(vector, { limit, filter: vectorFilter, columns: MATCH_COLUMNS, candidates: Math.max(this.settings.annCandidates, 2 * limit) });
         const last = hits[hits.length - 1];
         if (hits.length < limit || !last || last.score < q.threshold || limit >= max) break;
         limit = Math.min(max, limit * 4);

@@ -1,5 +1,5 @@
 /**
- * The faces table's vector index: when to build it, when to retrain or extend it, and the one way
+ * The faces table's vector index (index upkeep lives with the store that owns the table): when to build it, when to retrain or extend it, and the one way
  * searches query it (cosine, every partition probed, candidates re-ranked with exact distances).
  *
  * Why this shape (docs/search.md has the measurements): face embeddings of different people are all
@@ -14,19 +14,10 @@ import { Index } from '@lancedb/lancedb';
 import type { Table, VectorQuery } from '@lancedb/lancedb';
 import type { SearchSettings } from '../settings';
 import type { SearchIndexStatus } from '../../contract/search';
+import { faceWhere } from './filters';
+import type { FaceFilter } from './filters';
 
 const INDEX_NAME = 'vector_idx';
-/**
- * Scalar indexes search leans on once the library is large: result ids → media rows, a face id query,
- * a person's faces. Without them each is a scan: getMedia of 10 ids took 27 ms over 333k media rows,
- * 8 ms with a BTREE (63 ms to build). The store's optimize() keeps them current like the vector index.
- */
-const LOOKUPS: { table: 'faces' | 'media' | 'persons'; column: string }[] = [
-  { table: 'media', column: 'id' },
-  { table: 'persons', column: 'id' },
-  { table: 'faces', column: 'id' },
-  { table: 'faces', column: 'person_id' },
-];
 const STATE_FILE = 'search-index.json';
 
 interface IndexState {
@@ -46,8 +37,8 @@ export interface VectorHit {
 
 export interface VectorSearchOptions {
   limit: number;
-  /** LanceDB filter over the face columns, applied before the vector search. */
-  where?: string | undefined;
+  /** Conditions over the face columns, applied before the vector search (prefilter). */
+  filter?: FaceFilter | undefined;
   columns: readonly string[];
   /**
    * Candidates re-ranked exactly (default: the larger of annCandidates and 20 per result). Sweeps that
@@ -67,8 +58,8 @@ export class FaceIndex {
   constructor(
     private readonly table: Table,
     private readonly settings: SearchSettings,
-    /** Tables whose lookup columns get scalar indexes with the vector index (see LOOKUPS); null: none. */
-    private readonly lookupTables: { faces: Table; media: Table; persons: Table } | null,
+    /** Creates the scalar lookup indexes search leans on, with the vector index; null: none. */
+    private readonly ensureLookups: ((log: IndexLog) => Promise<void>) | null,
     /** Folder for the small state file (rows at the last training); null keeps it in memory only. */
     private readonly stateDir: string | null,
     private readonly log: IndexLog = () => undefined,
@@ -137,7 +128,8 @@ export class FaceIndex {
     else q = q.nprobes(this.probes(state));
     const pool = opts.candidates ?? Math.max(await this.candidatePool(), opts.limit * this.settings.annRefineMin);
     if (type !== 'ivf_flat') q = q.refineFactor(Math.max(2, Math.ceil(pool / opts.limit)));
-    if (opts.where) q = q.where(opts.where);
+    const where = opts.filter ? faceWhere(opts.filter) : undefined;
+    if (where) q = q.where(where);
     q = q.select([...opts.columns, '_distance']);
     const rows = (await q.toArray()) as Record<string, unknown>[];
     const hits = rows.map((row) => ({ row, score: 1 - Number(row._distance) }));
@@ -148,7 +140,8 @@ export class FaceIndex {
   /** Exact scan, skipping the index: the ground truth the ANN path is measured against. */
   async bruteForce(vector: Float32Array, opts: VectorSearchOptions): Promise<VectorHit[]> {
     let q = this.table.vectorSearch(vector).column('vector').distanceType('cosine').bypassVectorIndex().limit(opts.limit);
-    if (opts.where) q = q.where(opts.where);
+    const where = opts.filter ? faceWhere(opts.filter) : undefined;
+    if (where) q = q.where(where);
     const rows = (await q.select([...opts.columns, '_distance']).toArray()) as Record<string, unknown>[];
     const hits = rows.map((row) => ({ row, score: 1 - Number(row._distance) }));
     hits.sort((a, b) => b.score - a.score || String(a.row.id).localeCompare(String(b.row.id)));
@@ -180,10 +173,10 @@ export class FaceIndex {
     if (!stats) {
       if (rows < this.settings.annMinRows && !force) return 'none';
       await this.build(rows);
-      await this.ensureLookups();
+      await this.ensureLookups?.(this.log);
       return 'built';
     }
-    await this.ensureLookups();
+    await this.ensureLookups?.(this.log);
     const state = await this.loadState();
     const trainedOn = state?.rowsAtBuild ?? stats.numIndexedRows;
     const changed = state !== null && (state.type !== this.settings.annIndexType || (state.type === 'ivf_rq' && (state.bits ?? 1) !== this.settings.annBits));
@@ -200,18 +193,6 @@ export class FaceIndex {
       return 'extended';
     }
     return 'none';
-  }
-
-  private async ensureLookups(): Promise<void> {
-    if (!this.lookupTables) return;
-    for (const { table, column } of LOOKUPS) {
-      const t = this.lookupTables[table];
-      const existing = await t.listIndices();
-      if (existing.some((i) => i.columns.length === 1 && i.columns[0] === column)) continue;
-      const t0 = Date.now();
-      await t.createIndex(column, { config: Index.btree() });
-      this.log(`search index: btree on ${table}.${column} in ${Date.now() - t0} ms`);
-    }
   }
 
   private async build(rows: number): Promise<void> {

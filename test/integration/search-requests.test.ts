@@ -9,7 +9,8 @@ import { SearchService } from '../../src-main/engine/search/search-service';
 import type { FaceSource } from '../../src-main/engine/search/search-service';
 import { searchSettings } from '../../src-main/engine/settings';
 import type { Face } from '../../src-main/engine/vision/face-analyzer';
-import { faceWhere, mediaPredicate } from '../../src-main/engine/search/filters';
+import { mediaPredicate } from '../../src-main/engine/search/filters';
+import { faceWhere, mediaWhere } from '../../src-main/engine/store/filters';
 import { tempDir } from '../helpers/paths';
 import { faceRow, mediaRow } from '../helpers/search-library';
 
@@ -111,8 +112,8 @@ describe('search requests', () => {
 
   it('says when the query image has no usable face, and why', async () => {
     const m = mediaRow('m1', '/lib/a.jpg', 'F', { captured_at: 1 });
-    await store.upsertMedia([m]);
-    await store.addFaces([faceRow('f1', m, fakeFace(100, 0.9, 3))]);
+    await store.media.upsert([m]);
+    await store.faces.add([faceRow('f1', m, fakeFace(100, 0.9, 3))]);
     source.faces = [];
     await expect(search.searchFaces({ image: 'q.jpg' })).rejects.toMatchObject({ code: 'QUERY_NO_FACE', message: 'No face was found in q.jpg' });
     source.faces = [fakeFace(40, 0.2, 1), fakeFace(30, 0.9, 2)];
@@ -139,14 +140,16 @@ describe('search filters', () => {
   });
 
   it('maps ICE custom filters: intField1 = rating, strField1 = camera, strField2 = tags', () => {
-    expect(mediaPredicate(undefined)).toMatchObject({ where: undefined, active: false });
-    expect(mediaPredicate({ intField1: { gte: 2, lte: 4 } }).where).toBe('(rating >= 2) AND (rating <= 4)');
-    expect(mediaPredicate({ intField1: 3 }).where).toBe('(rating = 3)');
-    expect(mediaPredicate({ intField1: [1, 5] }).where).toBe('(rating IN (1, 5))');
-    expect(mediaPredicate({ strField1: 'Canon EOS' }).where).toBe("(camera = 'Canon EOS')");
-    expect(mediaPredicate({ strField1: ['a', 'b'] }).where).toBe("(camera IN ('a', 'b'))");
+    const where = (f: Parameters<typeof mediaPredicate>[0]) => mediaWhere(mediaPredicate(f).filter);
+    expect(mediaPredicate(undefined)).toMatchObject({ filter: {}, active: false });
+    expect(where({ intField1: { gte: 2, lte: 4 } })).toBe('(rating >= 2) AND (rating <= 4)');
+    expect(where({ intField1: {} })).toBe('(rating IS NOT NULL)');
+    expect(where({ intField1: 3 })).toBe('(rating = 3)');
+    expect(where({ intField1: [1, 5] })).toBe('(rating IN (1, 5))');
+    expect(where({ strField1: 'Canon EOS' })).toBe("(camera = 'Canon EOS')");
+    expect(where({ strField1: ['a', 'b'] })).toBe("(camera IN ('a', 'b'))");
     const tags = mediaPredicate({ strField2: ['beach', 'dog'] });
-    expect(tags.where).toBeUndefined();
+    expect(mediaWhere(tags.filter)).toBeUndefined();
     expect(tags.active).toBe(true);
     expect(tags.test({ tags: '["dog","home"]' })).toBe(true);
     expect(tags.test({ tags: '["cat"]' })).toBe(false);
