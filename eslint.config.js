@@ -30,8 +30,23 @@ export default tseslint.config(
   },
   {
     // The engine is plain Node: it must never reach for Electron.
-    files: ['src-main/engine/**/*.ts', 'src-main/contract/**/*.ts', 'src-main/cli/**/*.ts', 'src-main/server/**/*.ts'],
+    // SQL and LanceDB tables live in engine/store: everyone else asks its repositories.
+    files: ['src-main/**/*.ts'],
+    ignores: ['src-main/engine/store/**', 'src-main/electron/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: ['electron'],
+        patterns: [{ group: ['@lancedb/lancedb', '**/store/sql', '**/store/table-io'], message: 'SQL lives in engine/store: add an intent-named repository method.' }],
+      }],
+    },
+  },
+  {
+    files: ['src-main/engine/store/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] },
+  },
+  {
+    files: ['src-main/electron/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['@lancedb/lancedb', '**/store/sql', '**/store/table-io'], message: 'SQL lives in engine/store: add an intent-named repository method.' }] }] },
   },
   {
     // The renderer is a web page: it reaches the app only through src-renderer/api/client.ts.
