@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
 import type { Plugin } from 'vite';
-import { contentSecurityPolicy } from './src-main/electron/csp';
+import { contentSecurityPolicy } from './src-main/transport/csp';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const fromRoot = (...parts: string[]): string => resolve(root, ...parts);

@@ -11,7 +11,7 @@ export const BRIDGE_KEY = 'faceOrganizer';
 /**
  * Request/response channels. Adding one here without its schemas in ipc.ts fails to compile.
  * `app:*` and `dialog:*` are answered by the door itself (Electron main, the web server); every other
- * channel is an engine operation, served by the transport-neutral dispatcher in src-main/engine/api.
+ * channel is an engine operation, served by the transport-neutral dispatcher in src-main/transport.
  */
 export const INVOKE_CHANNELS = Object.freeze([
   'app:info',

@@ -11,8 +11,9 @@
  * here, so the tests drive this module with stand-in ports.
  */
 import { isInvokeChannel, type EventName } from '../contract/ipc';
-import { createEngineApi, type EngineApi, type EngineApiOptions } from '../engine/api/engine-api';
-import { MediaAccessError } from '../engine/api/media-files';
+import { createEngineApi, type EngineApi, type EngineApiOptions } from '../transport/engine-api';
+import { MediaAccessError } from '../engine/media/media-files';
+import { mediaRefusalStatus } from '../transport/status';
 import type { StringEncryptor } from '../engine/cloud/credentials';
 import type { Engine, EngineOptions } from '../engine/engine';
 import { toEngineError } from '../engine/errors';
@@ -33,7 +34,7 @@ export interface ParentPortLike {
   postMessage(message: unknown): void;
 }
 
-export type OpenEngine = (options: EngineOptions) => Promise<Pick<Engine, 'close' | 'listFolders' | 'index' | 'startWatching' | 'visionStatus'> & Parameters<typeof createEngineApi>[0]>;
+export type OpenEngine = (options: EngineOptions) => Promise<Pick<Engine, 'close' | 'visionStatus'> & Parameters<typeof createEngineApi>[0]>;
 
 export interface EngineHostOptions {
   openEngine?: OpenEngine;
@@ -134,10 +135,10 @@ export function runEngineHost(parent: ParentPortLike, options: EngineHostOptions
         send({ type: 'failed', ...failure });
         return;
       }
-      if (init.data.watch && (await engine.listFolders()).length > 0) {
+      if (init.data.watch && (await engine.library.listFolders()).length > 0) {
         // Catch up with changes made while the app was closed, then keep current.
-        await engine.index().catch((e: unknown) => log(`indexing did not start: ${String(e)}`));
-        await engine.startWatching().catch((e: unknown) => log(`not watching the folders: ${String(e)}`));
+        await engine.library.index().catch((e: unknown) => log(`indexing did not start: ${String(e)}`));
+        await engine.library.startWatching().catch((e: unknown) => log(`not watching the folders: ${String(e)}`));
       }
     })();
 
@@ -179,7 +180,7 @@ export function runEngineHost(parent: ParentPortLike, options: EngineHostOptions
         reply = { ok: true, ...found };
       } catch (e) {
         reply = e instanceof MediaAccessError
-          ? { ok: false, status: e.status, reason: e.reason }
+          ? { ok: false, status: mediaRefusalStatus(e.reason), reason: e.reason }
           : { ok: false, status: 500, reason: toEngineError(e).message };
       }
       send({ type: 'media', id: message.id, reply });

@@ -3,7 +3,7 @@
  * channel belongs to the engine and is forwarded to its utility process (see shell.ts).
  */
 import type { ShellChannel } from '../contract/ipc';
-import type { Handlers } from '../engine/api/dispatcher';
+import type { Handlers } from '../transport/dispatcher';
 
 export interface ShellServices {
   appVersion: string;

@@ -6,7 +6,7 @@
  */
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { INVOKE_CHANNELS, type ApiResult, type InvokeChannel } from '../contract/ipc';
-import { createDispatcher, type Dispatcher, type Handlers } from '../engine/api/dispatcher';
+import { createDispatcher, type Dispatcher, type Handlers } from '../transport/dispatcher';
 
 export type InvokeHandlers = Partial<Handlers<InvokeChannel>>;
 export type InvokeDispatcher = Dispatcher;

@@ -2,12 +2,12 @@
  * `face-media://{kind}/{id}`: how the page loads thumbnails, previews, face crops and originals
  * inside the desktop app. A page on file:// may not read files (the session filter blocks them), so
  * media comes only through here, and only for what the engine vouches for: the id must be one of the
- * library's, the file inside a library folder (see engine/api/media-files.ts, which resolves it in the
+ * library's, the file inside a library folder (see engine/media/media-files.ts, which resolves it in the
  * engine process). Anything else is refused before the engine is asked.
  */
 import { isAbsolute } from 'node:path';
 import { MEDIA_ID_PATTERN, MEDIA_SCHEME, isMediaUrlKind, type MediaUrlKind } from '../contract/channels';
-import { fileResponse } from '../engine/api/file-response';
+import { fileResponse } from '../transport/file-response';
 import type { MediaReply } from './engine-protocol';
 
 /**

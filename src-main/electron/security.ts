@@ -5,7 +5,7 @@
  */
 import type { Session, WebContents } from 'electron';
 import { isAppUrl, isBlockedRequest, type AppLocation } from './app-location';
-import { contentSecurityPolicy } from './csp';
+import { contentSecurityPolicy } from '../transport/csp';
 
 export type OpenExternal = (url: string) => unknown;
 

@@ -1,6 +1,8 @@
 /**
- * The engine facade: one method per API operation, inputs validated against the contract. The CLI,
- * the HTTP server and the Electron utility process are thin doors onto this class.
+ * The engine facade. Each domain is one service behind a getter (library, tasks, people, search,
+ * media, cloud with cloud.library); vision (detect, compare, analyze) is the facade's own. Inputs are
+ * validated against the contract. The CLI, the HTTP server and the Electron utility process are thin
+ * doors onto this class (through src-main/transport for the latter two).
  */
 import { parseRequest } from './validate';
 import { EngineError } from './errors';
@@ -19,20 +21,17 @@ import { DEFAULT_INDEXING_SETTINGS } from './settings';
 import type { IndexingSettings } from './settings';
 import { defaultLibraryDir } from './paths';
 import { LibraryService } from './library/library-service';
-import type { LibraryStatus, MediaError } from './library/library-service';
 import { libraryDeps, watcherFactory } from './library/library-deps';
-import type { Task } from './tasks/task-registry';
-import type { FolderRow } from './store/rows';
-import type { LibraryStore } from './store/library-store';
+import type { Task, TaskRegistry } from './tasks/task-registry';
+import { MediaService } from './media/media-service';
+import { storeCatalog } from './media/media-catalog';
 import { DEFAULT_PEOPLE_SETTINGS, DEFAULT_SEARCH_SETTINGS } from './settings';
 import type { PeopleSettings, SearchSettings } from './settings';
 import { PeopleService } from './people/people-service';
 import { SearchService } from './search/search-service';
 import { CloudService } from './cloud/service';
 import type { CloudServiceOptions } from './cloud/service';
-import { cloudFaceSearch, importNames, lastSyncReport, pullLibrary, syncLibrary } from './cloud/library-sync';
-import type { FaceBox, LibrarySyncResult } from './cloud/library-sync';
-import type { CloudSearchResult, CloudSyncReport, ImportNamesRequest, ImportNamesResult } from '../contract/cloud';
+import { CloudLibrarySync } from './cloud/library-sync';
 import type { StringEncryptor } from './cloud/credentials';
 import { join } from 'node:path';
 
@@ -59,20 +58,32 @@ export interface EngineOptions {
   cloud?: Pick<CloudServiceOptions, 'endpointOverride' | 'settings'>;
 }
 
+/** The library as the doors drive it (IMM CreateBinding / IndexFileMeta): folders, indexing runs, watching, status. */
+export type LibraryOps = Pick<
+  LibraryService,
+  'addFolders' | 'removeFolder' | 'listFolders' | 'index' | 'pause' | 'resume' | 'startWatching' | 'stopWatching' | 'watching' | 'status' | 'errors'
+>;
+
+/** Tasks (IMM GetTask / ListTasks): every long operation, with its progress events. */
+export type TaskOps = Pick<TaskRegistry, 'get' | 'list' | 'cancel' | 'subscribe'>;
+
 export class Engine {
-  private library: LibraryService | null = null;
+  private libraryService: LibraryService | null = null;
   private peopleService: PeopleService | null = null;
   private searchService: SearchService | null = null;
   private cloudService: CloudService | null = null;
-  /** Clustering and search-index upkeep that follow an indexing run. */
-  private afterIndexing: Promise<void> = Promise.resolve();
+  private readonly mediaService: MediaService;
+  /** The tasks that follow an indexing run (see afterIndexing()), chained so settled() can wait for them. */
+  private afterIndexingRuns: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly settings: VisionSettings,
     private readonly pipeline: FacePipeline,
     private readonly models: ResolvedModels,
     private readonly modelsDir: string,
-  ) {}
+  ) {
+    this.mediaService = new MediaService({ catalog: () => storeCatalog(this.lib().store), maxPixels: settings.maxPixels });
+  }
 
   static async open(opts: EngineOptions = {}): Promise<Engine> {
     const settings = visionSettings(opts.vision);
@@ -92,84 +103,83 @@ export class Engine {
     const engine = new Engine(settings, pipeline, models, modelsDir);
     if (opts.library) {
       const dir = opts.library === true ? defaultLibraryDir() : opts.library;
-      engine.library = await LibraryService.open(
+      const library = await LibraryService.open(
         dir,
         { ...DEFAULT_INDEXING_SETTINGS, ...opts.indexing },
         libraryDeps(pipeline, models.embedder.entry.id),
         watcherFactory(),
       );
       const log = opts.log ?? (() => undefined);
-      const people = new PeopleService(engine.library.store, { ...DEFAULT_PEOPLE_SETTINGS, ...opts.people }, engine.library.tasks, log);
+      const people = new PeopleService(library.store, { ...DEFAULT_PEOPLE_SETTINGS, ...opts.people }, library.tasks, log);
       const search = new SearchService(
-        engine.library.store,
+        library.store,
         { ...DEFAULT_SEARCH_SETTINGS, ...opts.search },
         { analyze: (input, o) => engine.analyze(input, o) },
         { log },
       );
+      engine.libraryService = library;
       engine.peopleService = people;
       engine.searchService = search;
       // Off until the user enables it and saves credentials: no call of it touches the network before.
-      engine.cloudService = new CloudService({ configDir: join(dir, 'cloud'), ...opts.cloud, ...(opts.cloudEncryptor ? { encryptor: opts.cloudEncryptor } : {}) });
-      // Like IMM's incremental figure clustering: each settled indexing run clusters only the new faces,
-      // after persons touched by removed photos are brought up to date; the search index follows.
-      engine.library.onSettled(() => {
-        engine.afterIndexing = engine.afterIndexing.then(async () => {
-          await people.reconcilePersons();
-          if (opts.autoCluster !== false) await people.cluster();
-          await search.maintainIndex();
-        }).catch((e: unknown) => log(`after indexing: ${e instanceof Error ? e.message : String(e)}`));
+      engine.cloudService = new CloudService({
+        configDir: join(dir, 'cloud'),
+        ...opts.cloud,
+        ...(opts.cloudEncryptor ? { encryptor: opts.cloudEncryptor } : {}),
+        library: (cloud) => new CloudLibrarySync(cloud, library.store, library.tasks, people),
+      });
+      const autoCluster = opts.autoCluster !== false;
+      library.onSettled(() => {
+        engine.afterIndexingRuns = engine.afterIndexingRuns
+          .then(() => engine.afterIndexing(autoCluster, log))
+          .catch((e: unknown) => log(`after indexing: ${e instanceof Error ? e.message : String(e)}`));
       });
     }
     return engine;
   }
 
-  /** Resolves once the work that follows indexing (persons upkeep, clustering, search index) is done. */
+  /**
+   * Like IMM's incremental figure clustering: each settled indexing run clusters only the new faces,
+   * after persons touched by removed photos are brought up to date; the search index follows. Each
+   * step is a task the user sees in Tasks ('people.reconcile', 'people.cluster', 'search.index'), so
+   * a failure is recorded on its task; a failed step stops the ones after it, as they build on it.
+   */
+  private async afterIndexing(autoCluster: boolean, log: Logger): Promise<void> {
+    const tasks = this.lib().tasks;
+    const people = this.people;
+    const search = this.search;
+    const steps: (() => Promise<Task>)[] = [
+      () => tasks.run('people.reconcile', () => people.reconcilePersons()),
+      ...(autoCluster ? [() => people.cluster()] : []),
+      () => tasks.run('search.index', () => search.maintainIndex({ wait: true })),
+    ];
+    for (const step of steps) {
+      const task = await step();
+      if (task.status !== 'succeeded') {
+        log(`after indexing: ${task.kind} ${task.status}${task.error ? `: ${task.error.message}` : ''}`);
+        return;
+      }
+    }
+  }
+
+  /** Resolves once the tasks that follow indexing (persons upkeep, clustering, search index) are done. */
   async settled(): Promise<void> {
     let seen: Promise<void>;
     do {
-      seen = this.afterIndexing;
+      seen = this.afterIndexingRuns;
       await seen;
-    } while (seen !== this.afterIndexing);
+    } while (seen !== this.afterIndexingRuns);
   }
 
-  /** The open library's database, for read-only catalogue views of the doors (media lists, thumbnails). */
-  get store(): LibraryStore {
-    return this.lib().store;
+  // ---- the domains: one service each, behind a getter -----------------------------------------
+
+  /** Library folders, indexing runs, watching, status and per-file errors. */
+  get library(): LibraryOps {
+    return this.lib();
   }
 
-  /** Alibaba Cloud IMM/ICE sync: configuration, credentials, flows (refused with CLOUD_DISABLED until enabled). */
-  get cloud(): CloudService {
-    if (!this.cloudService) throw new EngineError('INVALID_ARGUMENT', 'No library is open');
-    return this.cloudService;
-  }
-
-  /** Push the chosen folders to OSS, cluster in IMM, pull and compare with local persons, as a task. */
-  cloudSync(opts: { started?: (id: string) => void } = {}): Promise<Task> {
-    const cloud = this.cloud;
-    const library = this.lib();
-    return library.tasks.run('cloud.sync', (h): Promise<LibrarySyncResult> => syncLibrary(cloud, library.store, h), opts);
-  }
-
-  /** Pull the cloud's clusters as they are (no upload) and compare them with local persons, as a task. */
-  cloudPull(opts: { started?: (id: string) => void } = {}): Promise<Task> {
-    const cloud = this.cloud;
-    const library = this.lib();
-    return library.tasks.run('cloud.pull', (h): Promise<LibrarySyncResult> => pullLibrary(cloud, library.store, h), opts);
-  }
-
-  /** The last sync or pull compared with the local persons as they are now, with the names that could be imported. */
-  cloudReport(): Promise<CloudSyncReport | null> {
-    return lastSyncReport(this.cloud, this.lib().store);
-  }
-
-  /** Cloud cluster names onto the matched local persons (as renames). */
-  cloudImportNames(request: ImportNamesRequest): Promise<ImportNamesResult> {
-    return importNames(this.cloud, this.lib().store, this.people, request);
-  }
-
-  /** One face searched in IMM and ICE, hits mapped back to library files. */
-  cloudSearchFace(query: { path: string; name: string; box?: FaceBox }, opts: { pageSize?: number } = {}): Promise<CloudSearchResult> {
-    return cloudFaceSearch(this.cloud, this.lib().store, query, opts);
+  /** Tasks of the open library: get, list, cancel, and progress events. */
+  get tasks(): TaskOps {
+    return this.lib().tasks;
   }
 
   /** Persons: clustering runs, queries, corrections, suggestions, export (IMM figure clusters). */
@@ -184,74 +194,26 @@ export class Engine {
     return this.searchService;
   }
 
+  /** Browsing, the files the page shows (thumbnails, face crops, originals), query uploads; there without a library too. */
+  get media(): MediaService {
+    return this.mediaService;
+  }
+
+  /**
+   * Alibaba Cloud IMM/ICE: configuration, credentials, flows (refused with CLOUD_DISABLED until enabled),
+   * and `cloud.library` for sync, pull, report, name import and face search against the open library.
+   */
+  get cloud(): CloudService {
+    if (!this.cloudService) throw new EngineError('INVALID_ARGUMENT', 'No library is open');
+    return this.cloudService;
+  }
+
   private lib(): LibraryService {
-    if (!this.library) throw new EngineError('INVALID_ARGUMENT', 'No library is open');
-    return this.library;
+    if (!this.libraryService) throw new EngineError('INVALID_ARGUMENT', 'No library is open');
+    return this.libraryService;
   }
 
-  // ---- library (IMM CreateBinding / IndexFileMeta) --------------------------------------------
-
-  addFolders(paths: string[]): Promise<FolderRow[]> {
-    return this.lib().addFolders(paths);
-  }
-
-  removeFolder(idOrPath: string): Promise<void> {
-    return this.lib().removeFolder(idOrPath);
-  }
-
-  listFolders(): Promise<FolderRow[]> {
-    return this.lib().listFolders();
-  }
-
-  /** Starts (or joins) an indexing run; the task id comes back at once. */
-  index(): Promise<{ taskId: string; done: Promise<Task> }> {
-    return this.lib().index();
-  }
-
-  pauseIndexing(): void {
-    this.lib().pause();
-  }
-
-  resumeIndexing(): void {
-    this.lib().resume();
-  }
-
-  startWatching(): Promise<void> {
-    return this.lib().startWatching();
-  }
-
-  stopWatching(): Promise<void> {
-    return this.lib().stopWatching();
-  }
-
-  libraryStatus(): Promise<LibraryStatus> {
-    return this.lib().status();
-  }
-
-  mediaErrors(opts: { limit?: number; offset?: number } = {}): Promise<{ total: number; items: MediaError[] }> {
-    return this.lib().errors(opts);
-  }
-
-  // ---- tasks (IMM GetTask / ListTasks) --------------------------------------------------------
-
-  getTask(id: string): Task {
-    return this.lib().tasks.get(id);
-  }
-
-  listTasks(filter: { kind?: string } = {}): Task[] {
-    return this.lib().tasks.list(filter);
-  }
-
-  cancelTask(id: string): Task {
-    return this.lib().tasks.cancel(id);
-  }
-
-  /** Progress events of every task; returns an unsubscribe function. */
-  onTask(listener: (t: Task) => void): () => void {
-    const tasks = this.lib().tasks;
-    tasks.on('task', listener);
-    return () => tasks.off('task', listener);
-  }
+  // ---- vision: the engine's own pipeline --------------------------------------------------------
 
   visionStatus(): VisionStatus {
     const p = this.pipeline.provider;
@@ -318,7 +280,8 @@ export class Engine {
   async close(): Promise<void> {
     await this.settled();
     await this.peopleService?.close();
-    await this.library?.close();
+    await this.libraryService?.close();
+    this.mediaService.close();
     await this.pipeline.close();
   }
 }

@@ -11,7 +11,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { contentSecurityPolicy } from '../electron/csp';
+import { contentSecurityPolicy } from '../transport/csp';
 
 export function newToken(): string {
   return randomBytes(32).toString('base64url');

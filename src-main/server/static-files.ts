@@ -4,7 +4,7 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import { join, normalize, sep } from 'node:path';
-import { isInsideDir } from '../engine/api/media-files';
+import { isInsideDir } from '../engine/media/media-files';
 
 export async function resolveStaticFile(rootReal: string, urlPath: string): Promise<{ file: string; cacheControl: string } | null> {
   let path: string;

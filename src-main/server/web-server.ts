@@ -22,10 +22,11 @@ import {
   type ApiResult,
   type AppInfo,
 } from '../contract/ipc';
-import { createDispatcher, mergeHandlers, type Dispatcher } from '../engine/api/dispatcher';
-import type { EngineApi } from '../engine/api/engine-api';
-import { contentTypeOf, planFileReply } from '../engine/api/file-response';
-import { MediaAccessError } from '../engine/api/media-files';
+import { createDispatcher, mergeHandlers, type Dispatcher } from '../transport/dispatcher';
+import type { EngineApi } from '../transport/engine-api';
+import { contentTypeOf, planFileReply } from '../transport/file-response';
+import { MediaAccessError } from '../engine/media/media-files';
+import { mediaRefusalStatus, transportStatus } from '../transport/status';
 import { PAGE_CSP, baseHeaders, bearerToken, checkRequestSource, newToken, tokensEqual } from './request-guard';
 import { resolveStaticFile } from './static-files';
 
@@ -134,12 +135,12 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   async function invoke(req: IncomingMessage, res: ServerResponse, channel: string): Promise<void> {
     if (req.method !== 'POST') throw new HttpError(405, 'use POST');
     if (!tokensEqual(bearerToken(req), token)) {
-      sendJson(res, 401, apiFailure('UNTRUSTED_SENDER', 'missing or wrong token: open the URL that `face-organizer serve` printed'));
+      sendJson(res, transportStatus('UNTRUSTED_SENDER'), apiFailure('UNTRUSTED_SENDER', 'missing or wrong token: open the URL that `face-organizer serve` printed'));
       req.resume();
       return;
     }
     if (!isInvokeChannel(channel)) {
-      sendJson(res, 404, apiFailure('UNKNOWN_CHANNEL', `unknown channel: ${channel.slice(0, 80)}`));
+      sendJson(res, transportStatus('UNKNOWN_CHANNEL'), apiFailure('UNKNOWN_CHANNEL', `unknown channel: ${channel.slice(0, 80)}`));
       req.resume();
       return;
     }
@@ -215,7 +216,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       const found = await options.api.media.resolve(kind, id);
       await sendFile(req, res, found.file, found.contentType, found.cacheControl);
     } catch (e) {
-      if (e instanceof MediaAccessError) sendText(res, e.status, e.message);
+      if (e instanceof MediaAccessError) sendText(res, mediaRefusalStatus(e.reason), e.message);
       else throw e;
     }
   }
@@ -263,7 +264,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
         return;
       }
       log(`request failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-      sendJson(res, 500, apiFailure('INTERNAL', 'the server failed to answer'));
+      sendJson(res, transportStatus('INTERNAL'), apiFailure('INTERNAL', 'the server failed to answer'));
     });
   });
   // Slow-loris and idle sockets: the page keeps one event stream open, everything else is short.

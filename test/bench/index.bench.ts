@@ -49,7 +49,7 @@ async function makePhotos(dir: string, count: number, offset: number): Promise<s
 }
 
 async function indexAndWait(engine: Engine): Promise<IndexSummary> {
-  const { done } = await engine.index();
+  const { done } = await engine.library.index();
   const t = await done;
   if (t.status !== 'succeeded') throw new Error(`index ${t.status}: ${JSON.stringify(t.error)}`);
   return t.result as IndexSummary;
@@ -67,7 +67,7 @@ try {
   // First index.
   const library = join(work, 'library');
   const engine = await open(library);
-  await engine.addFolders([photos]);
+  await engine.library.addFolders([photos]);
   t = performance.now();
   const first = await indexAndWait(engine);
   const firstSeconds = (performance.now() - t) / 1000;
@@ -76,7 +76,7 @@ try {
   const bytes = await storeOf(engine).sizeOnDisk();
 
   // Watch: N new files copied in while watching.
-  await engine.startWatching();
+  await engine.library.startWatching();
   const incoming = join(work, 'incoming');
   const newFiles = await makePhotos(incoming, WATCH, N);
   const before = (await storeOf(engine).media.indexed(['id'])).length;
@@ -87,7 +87,7 @@ try {
     await new Promise((r) => setTimeout(r, 200));
   }
   const watchSeconds = (performance.now() - t) / 1000;
-  await engine.stopWatching();
+  await engine.library.stopWatching();
   await engine.close();
 
   // No-change restart over RESTART files: the photos plus hard links, seeded as indexed.
@@ -96,7 +96,7 @@ try {
   mkdirSync(big);
   const all = readdirSync(photos, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => join(d.parentPath, d.name));
   const seedEngine = await open(bigLibrary);
-  const [folder] = await seedEngine.addFolders([big]);
+  const [folder] = await seedEngine.library.addFolders([big]);
   const rows: MediaRow[] = [];
   for (let i = 0; i < RESTART; i++) {
     const dir = join(big, `d${Math.floor(i / 500)}`);

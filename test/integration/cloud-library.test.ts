@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudSyncReport } from '../../src-main/contract/cloud';
 import { Engine } from '../../src-main/engine/engine';
 import { folderTag } from '../../src-main/engine/cloud/library-sync';
+import type { LibraryStore } from '../../src-main/engine/store/library-store';
 import type { Task } from '../../src-main/engine/tasks/task-registry';
 import { CloudEmulator } from '../cloud/emulator';
 import { FAST, KEY, TARGET } from '../cloud/helpers';
@@ -31,8 +32,10 @@ async function personNamed(name: string): Promise<{ id: string; name: string | n
 }
 
 async function personOfPhoto(file: string): Promise<string> {
-  const media = await engine.store.media.byPaths([file]);
-  const faces = await engine.store.faces.ofMedia([media[0]!.id], ['person_id']);
+  // The store is the library service's own; the test reads it as the indexer and watch tests do.
+  const store = (engine.library as unknown as { store: LibraryStore }).store;
+  const media = await store.media.byPaths([file]);
+  const faces = await store.faces.ofMedia([media[0]!.id], ['person_id']);
   return faces[0]!.person_id!;
 }
 
@@ -50,8 +53,8 @@ beforeAll(async () => {
     vision: { provider: 'cpu' },
     cloud: { endpointOverride: emu.url, settings: FAST },
   });
-  await engine.addFolders([PEOPLE]);
-  await (await engine.index()).done;
+  await engine.library.addFolders([PEOPLE]);
+  await (await engine.library.index()).done;
   await engine.settled();
   await engine.cloud.updateConfig({ ...TARGET, enabled: true });
   await engine.cloud.saveCredentials(KEY);
@@ -64,16 +67,16 @@ afterAll(async () => {
 
 describe('cloud sync of an indexed library', () => {
   it('uploads nothing until the user chooses a folder', async () => {
-    const task = await engine.cloudSync();
+    const task = await engine.cloud.library.sync();
     expect(task.status).toBe('failed');
     expect(task.error).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('No folder is chosen') });
     expect(emu.callsOf('PutObject')).toHaveLength(0);
-    expect(await engine.cloudReport()).toBeNull();
+    expect(await engine.cloud.library.report()).toBeNull();
   });
 
   it('pushes the chosen folder under its own tag, and every cloud cluster matches its local person exactly', async () => {
     await engine.cloud.updateConfig({ folders: [PEOPLE] });
-    const r = report(await engine.cloudSync());
+    const r = report(await engine.cloud.library.sync());
     expect(r.kind).toBe('sync');
     expect(r.pushes).toEqual([{ folder: PEOPLE, uploaded: PHOTOS.length, skipped: 0, indexed: PHOTOS.length, registered: 0, warnings: [] }]);
     const keys = [...emu.objects.get(TARGET.bucket)!.keys()];
@@ -94,7 +97,7 @@ describe('cloud sync of an indexed library', () => {
 
   it('skips every unchanged photo on the next sync (the library identity is stored with each object)', async () => {
     const puts = emu.callsOf('PutObject').length;
-    const r = report(await engine.cloudSync());
+    const r = report(await engine.cloud.library.sync());
     expect(r.pushes[0]).toMatchObject({ uploaded: 0, skipped: PHOTOS.length, indexed: 0, warnings: [] });
     expect(emu.callsOf('PutObject').length).toBe(puts);
   });
@@ -102,34 +105,34 @@ describe('cloud sync of an indexed library', () => {
   it('imports cloud names onto unnamed persons; a name the user gave is kept unless renaming is allowed', async () => {
     const sheldon = await personOfPhoto(join(PEOPLE, 'sheldon', readdirSync(join(PEOPLE, 'sheldon'))[0]!));
     await engine.people.renamePerson({ personId: sheldon, name: 'Shelly' });
-    const before = (await engine.cloudReport())!;
+    const before = (await engine.cloud.library.report())!;
     const imports = new Map(before.imports.map((i) => [i.name, i]));
     expect([...imports.keys()].sort()).toEqual(['Amy Farrah Fowler', 'Barack Obama', 'Sheldon Cooper']);
     expect(imports.get('Amy Farrah Fowler')!.renames).toBe(false);
     expect(imports.get('Sheldon Cooper')).toMatchObject({ personId: sheldon, renames: true });
 
     const ids = before.imports.map((i) => i.clusterId);
-    const first = await engine.cloudImportNames({ clusterIds: ids });
+    const first = await engine.cloud.library.importNames({ clusterIds: ids });
     expect(first.applied.map((a) => a.name).sort()).toEqual(['Amy Farrah Fowler', 'Barack Obama']);
     expect(first.skipped).toEqual([{ clusterId: imports.get('Sheldon Cooper')!.clusterId, reason: 'the person already has a name you gave' }]);
     const amy = await personNamed('Amy Farrah Fowler');
     expect(amy?.id).toBe(await personOfPhoto(join(PEOPLE, 'amy', 'amy_1.png')));
     expect((await personNamed('Shelly'))?.id).toBe(sheldon);
 
-    const second = await engine.cloudImportNames({ clusterIds: ids, allowRename: true });
+    const second = await engine.cloud.library.importNames({ clusterIds: ids, allowRename: true });
     expect(second.applied.map((a) => a.name)).toEqual(['Sheldon Cooper']);
     expect((await personNamed('Sheldon Cooper'))?.id).toBe(sheldon);
     // Imported names are ordinary corrections: a full re-cluster keeps them.
     await engine.people.runClustering('full');
     expect((await personNamed('Amy Farrah Fowler'))?.id).toBe(amy!.id);
-    expect((await engine.cloudReport())!.imports).toEqual([]);
+    expect((await engine.cloud.library.report())!.imports).toEqual([]);
   });
 
   it('searches the cloud by one face: only the face is uploaded, and hits come back as library photos', async () => {
     const query = join(PEOPLE, 'obama', 'obama_test1.jpg');
     const detected = await engine.detect({ path: query });
     const box = detected.faces[0]!.box;
-    const r = await engine.cloudSearchFace({ path: query, name: 'obama_test1.jpg', box });
+    const r = await engine.cloud.library.searchFace({ path: query, name: 'obama_test1.jpg', box });
     expect(r.errors).toEqual([]);
     const crop = emu.objects.get(TARGET.bucket)!.get(r.queryUri.replace(`oss://${TARGET.bucket}/`, ''))!;
     expect(r.queryUri).toMatch(/\/search\/[0-9a-f]{16}-obama_test1-face\.jpg$/);
@@ -150,11 +153,11 @@ describe('cloud sync of an indexed library', () => {
 
   it('pulls without uploading, and disconnecting forgets what was pulled', async () => {
     const puts = emu.callsOf('PutObject').length;
-    const r = report(await engine.cloudPull());
+    const r = report(await engine.cloud.library.pull());
     expect(r).toMatchObject({ kind: 'pull', pushes: [], clusters: readdirSync(PEOPLE).length });
     expect(emu.callsOf('PutObject').length).toBe(puts);
     await engine.cloud.disconnect();
-    expect(await engine.cloudReport()).toBeNull();
+    expect(await engine.cloud.library.report()).toBeNull();
     expect((await engine.cloud.status()).credentials.stored).toBe(false);
   });
 });

@@ -28,7 +28,7 @@ async function openEngine(library: string): Promise<Engine> {
 }
 
 async function indexOnce(engine: Engine): Promise<IndexSummary> {
-  const { done } = await engine.index();
+  const { done } = await engine.library.index();
   const task = await done;
   expect(task.status, JSON.stringify(task.error)).toBe('succeeded');
   return task.result as IndexSummary;
@@ -53,7 +53,7 @@ describe('library indexing', () => {
     mkdirSync(join(root, '.hidden'));
     copyFileSync(join(FIXTURES, 'groups/bbt2.jpg'), join(root, '.hidden', 'skip.jpg'));
     engine = await openEngine(library);
-    await engine.addFolders([root]);
+    await engine.library.addFolders([root]);
     first = await indexOnce(engine);
   });
   afterAll(() => engine?.close());
@@ -72,7 +72,7 @@ describe('library indexing', () => {
     expect(media.has('skip.jpg')).toBe(false);
     expect(media.get('bbt1 copy ✓.jpg')!.status).toBe('ok');
     expect(media.get('bbt1 copy ✓.jpg')!.face_count).toBe(4);
-    const errs = await engine.mediaErrors();
+    const errs = await engine.library.errors();
     expect(errs.items.map((e) => [e.path.split('/').pop(), e.code]).sort()).toEqual([
       ['bomb.png', 'IMAGE_TOO_LARGE'],
       ['empty.jpg', 'FILE_EMPTY'],
@@ -150,11 +150,11 @@ describe('library indexing', () => {
   });
 
   it('reports status and keeps one task per run', async () => {
-    const st = await engine.libraryStatus();
+    const st = await engine.library.status();
     expect(st.folders).toHaveLength(1);
     expect(st.media.error).toBe(3);
     expect(st.faces).toBeGreaterThan(10);
-    const tasks = engine.listTasks({ kind: 'index' });
+    const tasks = engine.tasks.list({ kind: 'index' });
     expect(tasks.length).toBeGreaterThanOrEqual(2);
     expect(tasks.every((t) => t.status === 'succeeded')).toBe(true);
   });

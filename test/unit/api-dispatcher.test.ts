@@ -4,14 +4,14 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { EVENT_CONTRACT, INVOKE_CHANNELS, INVOKE_CONTRACT, SHELL_CHANNELS } from '../../src-main/contract/ipc';
-import { createDispatcher, mergeHandlers } from '../../src-main/engine/api/dispatcher';
-import { createEngineApi } from '../../src-main/engine/api/engine-api';
+import { createDispatcher, mergeHandlers } from '../../src-main/transport/dispatcher';
+import { createEngineApi } from '../../src-main/transport/engine-api';
 import { EngineError } from '../../src-main/engine/errors';
 import { fakeLibrary } from './fakes/engine';
 
 async function api() {
   const lib = await fakeLibrary();
-  const engineApi = createEngineApi(lib.engine, { catalog: () => lib.catalog, validateResponses: true, logError: () => undefined, progressIntervalMs: 0 });
+  const engineApi = createEngineApi(lib.engine, { validateResponses: true, logError: () => undefined, progressIntervalMs: 0 });
   return { lib, engineApi, dispatch: engineApi.dispatch };
 }
 

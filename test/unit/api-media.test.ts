@@ -7,9 +7,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { parseRange, planFileReply } from '../../src-main/engine/api/file-response';
-import { MediaAccessError, MediaFiles, isInsideDir } from '../../src-main/engine/api/media-files';
-import { UploadStore } from '../../src-main/engine/api/uploads';
+import { parseRange, planFileReply } from '../../src-main/transport/file-response';
+import { MediaAccessError, MediaFiles, isInsideDir } from '../../src-main/engine/media/media-files';
+import { UploadStore } from '../../src-main/engine/media/uploads';
+import { mediaRefusalStatus } from '../../src-main/transport/status';
 import { fakeLibrary } from './fakes/engine';
 
 async function files() {
@@ -21,7 +22,8 @@ async function files() {
 async function refusal(p: Promise<unknown>): Promise<{ reason: string; status: number }> {
   const e = await p.then(() => null, (x: unknown) => x);
   expect(e).toBeInstanceOf(MediaAccessError);
-  return { reason: (e as MediaAccessError).reason, status: (e as MediaAccessError).status };
+  const { reason } = e as MediaAccessError;
+  return { reason, status: mediaRefusalStatus(reason) };
 }
 
 describe('MediaFiles refusals', () => {

@@ -54,7 +54,7 @@ async function setup(options: SetupOptions = {}): Promise<Setup> {
         const cloud = new CloudService({ configDir: join(lib.dirs.library, 'cloud'), ...(engineOptions.cloudEncryptor ? { encryptor: engineOptions.cloudEncryptor } : {}) });
         return Object.assign(lib.engine, { cloud });
       }),
-      apiOptions: { catalog: () => lib.catalog, progressIntervalMs: 0 },
+      apiOptions: { progressIntervalMs: 0 },
       exit: (code) => {
         exits.push(code);
         child.exit(code);

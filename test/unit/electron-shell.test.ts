@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppInfoSchema, INVOKE_CHANNELS } from '../../src-main/contract/ipc';
-import { contentSecurityPolicy } from '../../src-main/electron/csp';
+import { contentSecurityPolicy } from '../../src-main/transport/csp';
 import { createInvokeDispatcher } from '../../src-main/electron/ipc-router';
 import { startShell, usableOsEncryption } from '../../src-main/electron/shell';
 import { CloudService } from '../../src-main/engine/cloud/service';
@@ -331,7 +331,7 @@ async function withEngine(): Promise<FakeLibrary> {
       openEngine: async (options) => Object.assign(lib.engine, {
         cloud: new CloudService({ configDir: join(lib.dirs.library, 'cloud'), ...(options.cloudEncryptor ? { encryptor: options.cloudEncryptor } : {}) }),
       }),
-      apiOptions: { catalog: () => lib.catalog, progressIntervalMs: 0 },
+      apiOptions: { progressIntervalMs: 0 },
       exit: (code) => child.exit(code),
       log: () => undefined,
     });

@@ -7,9 +7,9 @@ import { request } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createEngineApi } from '../../src-main/engine/api/engine-api';
+import { createEngineApi } from '../../src-main/transport/engine-api';
 import { startWebServer, type WebServer } from '../../src-main/server/web-server';
-import { contentSecurityPolicy } from '../../src-main/electron/csp';
+import { contentSecurityPolicy } from '../../src-main/transport/csp';
 import { tempDir } from '../helpers/paths';
 import { fakeLibrary, type FakeLibrary } from './fakes/engine';
 
@@ -59,7 +59,7 @@ beforeEach(async () => {
   writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>app</title>');
   writeFileSync(join(renderer, 'assets', 'index-abc.js'), 'console.log(1)');
   writeFileSync(join(lib.dirs.root, 'outside.txt'), 'secret');
-  const api = createEngineApi(lib.engine, { catalog: () => lib.catalog, progressIntervalMs: 0 });
+  const api = createEngineApi(lib.engine, { progressIntervalMs: 0 });
   server = await startWebServer({ api, rendererDir: renderer, version: '9.9.9', token: TOKEN, mediaToken: MEDIA, validateResponses: true });
   close = () => api.close();
 });
@@ -75,7 +75,7 @@ describe('binding and URL', () => {
   });
 
   it('makes a random token per run', async () => {
-    const api = createEngineApi(lib.engine, { catalog: () => lib.catalog });
+    const api = createEngineApi(lib.engine);
     const a = await startWebServer({ api, rendererDir: tempDir('r'), version: '1' }).catch(() => null);
     // The renderer dir is empty, which is fine for this check.
     expect(a?.token).toMatch(/^[A-Za-z0-9_-]{40,}$/);

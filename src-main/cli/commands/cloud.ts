@@ -35,7 +35,7 @@ function keyLine(c: CredentialSummary): string {
 async function printStatus(ctx: CommandContext, s: CloudStatus): Promise<void> {
   const { out } = ctx;
   const c = s.config;
-  const libraryFolders = new Set((await ctx.engine.listFolders()).map((f) => f.path));
+  const libraryFolders = new Set((await ctx.engine.library.listFolders()).map((f) => f.path));
   const row = (k: string, v: string) => out.write(`${k.padEnd(10)}${v}\n`);
   row('cloud', s.enabled ? 'on' : 'off');
   row('setup', s.configured ? 'complete' : 'incomplete (region, project, dataset and bucket are all needed)');
@@ -151,8 +151,8 @@ class CloudProgress {
 async function runTask(ctx: CommandContext, start: (opts: { started: (id: string) => void }) => Promise<Task>, label: string): Promise<number> {
   const printer = ctx.json ? null : new CloudProgress(ctx.err, label);
   let id = '';
-  const off = ctx.engine.onTask((t) => t.id === id && printer?.update(t));
-  const onAbort = () => id && ctx.engine.cancelTask(id);
+  const off = ctx.engine.tasks.subscribe((t) => t.id === id && printer?.update(t));
+  const onAbort = () => id && ctx.engine.tasks.cancel(id);
   ctx.signal.addEventListener('abort', onAbort);
   let task: Task;
   try {
@@ -235,7 +235,7 @@ export const cloudStatus: Command = {
 
 /** A --folder argument as the library folder path it names (library folders are stored as real paths). */
 async function libraryFolder(ctx: CommandContext, given: string): Promise<string> {
-  const folders = await ctx.engine.listFolders();
+  const folders = await ctx.engine.library.listFolders();
   const abs = resolve(given);
   const real = await realpath(abs).catch(() => abs);
   const hit = folders.find((f) => f.path === real || f.path === abs || f.id === given);
@@ -395,7 +395,7 @@ export const cloudSync: Command = {
         'No folder is chosen for cloud sync, so nothing was uploaded. Choose library folders first: `face-organizer cloud-configure --folder <dir>` (`face-organizer status` lists them).',
       );
     }
-    return runTask(ctx, (o) => ctx.engine.cloudSync(o), 'cloud sync');
+    return runTask(ctx, (o) => ctx.engine.cloud.library.sync(o), 'cloud sync');
   },
 };
 
@@ -405,7 +405,7 @@ export const cloudPull: Command = {
   synopsis: 'cloud-pull',
   library: true,
   async run(ctx) {
-    return runTask(ctx, (o) => ctx.engine.cloudPull(o), 'cloud pull');
+    return runTask(ctx, (o) => ctx.engine.cloud.library.pull(o), 'cloud pull');
   },
 };
 
@@ -415,7 +415,7 @@ export const cloudReport: Command = {
   synopsis: 'cloud-report',
   library: true,
   async run(ctx) {
-    const r = await ctx.engine.cloudReport();
+    const r = await ctx.engine.cloud.library.report();
     if (ctx.json) printJson(ctx.out, r);
     else if (!r) ctx.out.write('nothing synced yet: `face-organizer cloud-sync` (or `cloud-pull`) first\n');
     else printReport(ctx.out, r);
@@ -447,7 +447,7 @@ export const cloudImportNames: Command = {
     if (!values.all && given.length === 0) throw new UsageError('cloud-import-names needs --cluster <id> (repeatable) or --all');
     let clusterIds = given;
     if (values.all) {
-      const report = await ctx.engine.cloudReport();
+      const report = await ctx.engine.cloud.library.report();
       if (!report) throw new EngineError('NOT_FOUND', 'Nothing has been pulled from the cloud yet: `face-organizer cloud-sync` or `cloud-pull` first.');
       clusterIds = report.imports.map((i) => i.clusterId);
       if (clusterIds.length === 0) {
@@ -456,7 +456,7 @@ export const cloudImportNames: Command = {
         return 0;
       }
     }
-    const r = await ctx.engine.cloudImportNames({ clusterIds, allowRename: values['allow-rename'] === true });
+    const r = await ctx.engine.cloud.library.importNames({ clusterIds, allowRename: values['allow-rename'] === true });
     if (ctx.json) printJson(ctx.out, r);
     else printImport(ctx.out, r);
     return 0;
@@ -490,7 +490,7 @@ export const cloudSearch: Command = {
     const face = faces[faceIndex];
     if (!face) throw new EngineError('QUERY_NO_FACE', `--face ${faceIndex} is out of range: ${path} has ${faces.length} face${faces.length === 1 ? '' : 's'} (0-${faces.length - 1})`);
     const name = path.split(sep).pop() ?? 'face.jpg';
-    const r = await engine.cloudSearchFace({ path, name, box: face.box }, pageSize ? { pageSize } : {});
+    const r = await engine.cloud.library.searchFace({ path, name, box: face.box }, pageSize ? { pageSize } : {});
     for (const e of r.errors) ctx.err.write(`warning: the ${e.part.toUpperCase()} part failed [${e.code}]: ${e.message}\n`);
     // Partial results still answer; nothing at all is a failure.
     if (!r.imm && !r.ice && r.errors.length > 0) {

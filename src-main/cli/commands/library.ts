@@ -8,9 +8,9 @@ import { ProgressPrinter } from '../progress';
 async function runIndex(ctx: CommandContext, label: string): Promise<Task> {
   const { engine, err, json, signal } = ctx;
   const printer = json ? null : new ProgressPrinter(err, label);
-  const off = engine.onTask((t) => printer?.update(t));
-  const { taskId, done } = await engine.index();
-  const onAbort = () => engine.cancelTask(taskId);
+  const off = engine.tasks.subscribe((t) => printer?.update(t));
+  const { taskId, done } = await engine.library.index();
+  const onAbort = () => engine.tasks.cancel(taskId);
   signal.addEventListener('abort', onAbort);
   const task = await done;
   signal.removeEventListener('abort', onAbort);
@@ -37,7 +37,7 @@ export const index: Command = {
   synopsis: 'index [folder...]',
   library: true,
   async run(ctx) {
-    if (ctx.positionals.length) await ctx.engine.addFolders(ctx.positionals);
+    if (ctx.positionals.length) await ctx.engine.library.addFolders(ctx.positionals);
     const task = await runIndex(ctx, 'indexing');
     if (!ctx.json) printSummary(ctx.out, task);
     // New faces are grouped into persons right after indexing, as in the app.
@@ -45,7 +45,7 @@ export const index: Command = {
       if (!ctx.json) ctx.err.write('grouping faces into persons…\n');
       await ctx.engine.settled();
       if (!ctx.json) {
-        const st = await ctx.engine.libraryStatus();
+        const st = await ctx.engine.library.status();
         ctx.out.write(`${st.persons} persons; \`face-organizer people\` lists them\n`);
       }
     }
@@ -61,23 +61,23 @@ export const watch: Command = {
   library: true,
   async run(ctx) {
     const { engine, out, json, signal } = ctx;
-    if (ctx.positionals.length) await engine.addFolders(ctx.positionals);
+    if (ctx.positionals.length) await engine.library.addFolders(ctx.positionals);
     const first = await runIndex(ctx, 'indexing');
     if (!json) printSummary(out, first);
     if (signal.aborted) return 130;
     let lastRun = first.id;
-    const off = engine.onTask((t) => {
+    const off = engine.tasks.subscribe((t) => {
       if (t.kind !== 'index' || t.id === lastRun || t.status === 'running') return;
       lastRun = t.id;
       const s = t.result as IndexSummary | undefined;
       if (json) out.write(`${JSON.stringify({ event: 'indexed', task: t })}\n`);
       else if (s) out.write(`${new Date().toLocaleTimeString()}  +${s.indexed} indexed, ${s.moved} moved, ${s.removed} removed, ${s.faces} faces, ${s.errors} errors\n`);
     });
-    await engine.startWatching();
-    if (!json) out.write(`watching ${(await engine.listFolders()).map((f) => f.path).join(', ')} (Ctrl-C to stop)\n`);
+    await engine.library.startWatching();
+    if (!json) out.write(`watching ${(await engine.library.listFolders()).map((f) => f.path).join(', ')} (Ctrl-C to stop)\n`);
     await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
     off();
-    await engine.stopWatching();
+    await engine.library.stopWatching();
     return 0;
   },
 };
@@ -88,7 +88,7 @@ export const status: Command = {
   synopsis: 'status',
   library: true,
   async run({ engine, json, out }) {
-    const s = await engine.libraryStatus();
+    const s = await engine.library.status();
     if (json) {
       printJson(out, s);
       return 0;
@@ -111,7 +111,7 @@ export const errors: Command = {
   options: { limit: { type: 'string' }, offset: { type: 'string' } },
   optionHelp: ['--limit <n>               At most n files (default 100)', '--offset <n>              Skip the first n'],
   async run({ engine, json, out, values }) {
-    const r = await engine.mediaErrors({
+    const r = await engine.library.errors({
       ...(values.limit !== undefined ? { limit: int(values.limit, '--limit', 1, 10_000) } : {}),
       ...(values.offset !== undefined ? { offset: int(values.offset, '--offset') } : {}),
     });

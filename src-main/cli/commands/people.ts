@@ -14,8 +14,8 @@ function personLine(p: Person): string {
 async function follow(ctx: CommandContext, start: (started: (id: string) => void) => Promise<Task>, label: string): Promise<Task> {
   const printer = ctx.json ? null : new ProgressPrinter(ctx.err, label);
   let id = '';
-  const off = ctx.engine.onTask((t) => t.id === id && printer?.update(t));
-  const onAbort = () => id && ctx.engine.cancelTask(id);
+  const off = ctx.engine.tasks.subscribe((t) => t.id === id && printer?.update(t));
+  const onAbort = () => id && ctx.engine.tasks.cancel(id);
   ctx.signal.addEventListener('abort', onAbort);
   try {
     return await start((taskId) => (id = taskId));

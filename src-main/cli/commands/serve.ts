@@ -1,6 +1,6 @@
 /** serve: the app in a browser (web mode), on 127.0.0.1 with a per-run token. */
 import { readFileSync } from 'node:fs';
-import { createEngineApi } from '../../engine/api/engine-api';
+import { createEngineApi } from '../../transport/engine-api';
 import { ensureRenderer } from '../../server/renderer-build';
 import { REPO_ROOT } from '../../server/renderer-build';
 import { startWebServer } from '../../server/web-server';
@@ -36,10 +36,10 @@ export const serve: Command = {
       out.write(`Face Organizer is running at\n\n  ${server.url}\n\n`);
       out.write('Open that link in your browser (it carries this run\'s access token). Ctrl-C stops.\n');
     }
-    if (!values['no-watch'] && (await engine.listFolders()).length > 0) {
+    if (!values['no-watch'] && (await engine.library.listFolders()).length > 0) {
       // Catch up with what changed while nothing was running, then keep current.
-      await engine.index();
-      await engine.startWatching().catch((e: unknown) => err.write(`not watching the folders: ${e instanceof Error ? e.message : String(e)}\n`));
+      await engine.library.index();
+      await engine.library.startWatching().catch((e: unknown) => err.write(`not watching the folders: ${e instanceof Error ? e.message : String(e)}\n`));
     }
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
     await server.close();

@@ -31,7 +31,7 @@ import { quickHash } from '../library/content-hash';
 import type { PeopleService } from '../people/people-service';
 import type { LibraryStore } from '../store/library-store';
 import type { FolderRow } from '../store/rows';
-import type { TaskHandle } from '../tasks/task-registry';
+import type { Task, TaskHandle, TaskRegistry } from '../tasks/task-registry';
 import { parseRequest } from '../validate';
 import { decodeRegion } from '../vision/decoder';
 import { digestFile } from './file-digest';
@@ -259,5 +259,49 @@ export async function cloudFaceSearch(
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** What the cloud does with the open library (`engine.cloud.library`); a structural type so door tests can hand in a fake. */
+export interface CloudLibrary {
+  /** Push the chosen folders to OSS, cluster in IMM, pull and compare with local persons, as a 'cloud.sync' task. */
+  sync(opts?: { started?: (id: string) => void }): Promise<Task>;
+  /** Pull the cloud's clusters as they are (no upload) and compare them with local persons, as a 'cloud.pull' task. */
+  pull(opts?: { started?: (id: string) => void }): Promise<Task>;
+  /** The last sync or pull compared with the local persons as they are now, with the names that could be imported. */
+  report(): Promise<CloudSyncReport | null>;
+  /** Cloud cluster names onto the matched local persons (as renames). */
+  importNames(request: ImportNamesRequest): Promise<ImportNamesResult>;
+  /** One face searched in IMM and ICE, hits mapped back to library files. */
+  searchFace(query: { path: string; name: string; box?: FaceBox }, opts?: { pageSize?: number }): Promise<CloudSearchResult>;
+}
+
+/** The library side of cloud sync as a service over the open library's store, tasks and persons. */
+export class CloudLibrarySync implements CloudLibrary {
+  constructor(
+    private readonly cloud: CloudService,
+    private readonly store: LibraryStore,
+    private readonly tasks: TaskRegistry,
+    private readonly people: PeopleService,
+  ) {}
+
+  sync(opts: { started?: (id: string) => void } = {}): Promise<Task> {
+    return this.tasks.run('cloud.sync', (h): Promise<LibrarySyncResult> => syncLibrary(this.cloud, this.store, h), opts);
+  }
+
+  pull(opts: { started?: (id: string) => void } = {}): Promise<Task> {
+    return this.tasks.run('cloud.pull', (h): Promise<LibrarySyncResult> => pullLibrary(this.cloud, this.store, h), opts);
+  }
+
+  report(): Promise<CloudSyncReport | null> {
+    return lastSyncReport(this.cloud, this.store);
+  }
+
+  importNames(request: ImportNamesRequest): Promise<ImportNamesResult> {
+    return importNames(this.cloud, this.store, this.people, request);
+  }
+
+  searchFace(query: { path: string; name: string; box?: FaceBox }, opts: { pageSize?: number } = {}): Promise<CloudSearchResult> {
+    return cloudFaceSearch(this.cloud, this.store, query, opts);
   }
 }

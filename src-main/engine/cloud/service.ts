@@ -7,6 +7,7 @@
  * gate, so a service that is off cannot open a socket (test/cloud/offline.test.ts watches for one).
  * Settings, credential management and the cluster comparison are local and always available.
  */
+import { EngineError } from '../errors';
 import { parseRequest } from '../validate';
 import { CloudConfigSchema, CloudSearchRequestSchema, ClipSearchRequestSchema, CompareRequestSchema, CredentialsInputSchema, PushRequestSchema } from '../../contract/cloud';
 import type {
@@ -42,6 +43,7 @@ import { CloudHttp } from './http';
 import type { CloudHttpOptions, EndpointOverride, RetryPolicy } from './http';
 import { IceClient } from './ice-client';
 import { IMM_TASK_TYPES, ImmClient } from './imm-client';
+import type { CloudLibrary } from './library-sync';
 import type { OpenApiContext } from './openapi-rpc';
 import { OssClient } from './oss-client';
 import { pullClusters, push, searchByFace, searchClips, toCloudTask } from './sync';
@@ -56,6 +58,8 @@ export interface CloudServiceOptions {
   endpointOverride?: EndpointOverride;
   settings?: Partial<Omit<CloudSettings, 'retry'>> & { retry?: Partial<RetryPolicy> };
   onAttempt?: CloudHttpOptions['onAttempt'];
+  /** The library side (sync, pull, report, name import, face search), when a library is open. */
+  library?: (cloud: CloudService) => CloudLibrary;
 }
 
 
@@ -79,6 +83,7 @@ export class CloudService {
   private readonly iceRegistry: IceRegistry;
   private readonly configStore: CloudConfigStore;
   private readonly settings: CloudSettings;
+  private readonly librarySide: CloudLibrary | null;
 
   constructor(private readonly opts: CloudServiceOptions) {
     this.credentials = new CredentialStore({ configDir: opts.configDir, ...(opts.encryptor ? { encryptor: opts.encryptor } : {}) });
@@ -86,6 +91,13 @@ export class CloudService {
     this.lastSync = new LastSyncStore(opts.configDir);
     this.iceRegistry = new IceRegistry(opts.configDir);
     this.settings = cloudSettings(opts.settings);
+    this.librarySide = opts.library ? opts.library(this) : null;
+  }
+
+  /** Sync, pull, report, name import and face search against the open library. */
+  get library(): CloudLibrary {
+    if (!this.librarySide) throw new EngineError('INVALID_ARGUMENT', 'No library is open');
+    return this.librarySide;
   }
 
   // ---- local: settings and credentials (no network) ----

@@ -31,3 +31,15 @@ export function mediaKindOf(path: string): MediaKind | null {
 export function isMediaPath(path: string): boolean {
   return mediaKindOf(path) !== null;
 }
+
+/** MIME types of the media the library holds, for serving originals (the doors add the web page's own types). */
+const MEDIA_MIME: Record<string, string> = {
+  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif',
+  tif: 'image/tiff', tiff: 'image/tiff', avif: 'image/avif', heic: 'image/heic', heif: 'image/heif',
+  mp4: 'video/mp4', m4v: 'video/x-m4v', mov: 'video/quicktime', webm: 'video/webm', mkv: 'video/x-matroska', avi: 'video/x-msvideo',
+};
+
+/** The MIME type of a photo or video by its extension; null for anything else. */
+export function mediaMimeOf(path: string): string | null {
+  return MEDIA_MIME[extensionOf(path)] ?? null;
+}

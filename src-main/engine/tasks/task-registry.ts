@@ -158,6 +158,12 @@ export class TaskRegistry extends EventEmitter<{ task: [Task] }> {
   }
 
   /** Drops finished tasks older than the retention period (IMM keeps tasks 7 days). */
+  /** Every change of every task (progress, end); returns the unsubscribe function. */
+  subscribe(listener: (t: Task) => void): () => void {
+    this.on('task', listener);
+    return () => this.off('task', listener);
+  }
+
   prune(now = Date.now()): void {
     for (const [id, t] of this.tasks) {
       if (t.finishedAt !== null && now - t.finishedAt > this.retentionMs) this.tasks.delete(id);

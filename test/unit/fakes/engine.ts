@@ -6,8 +6,10 @@
  */
 import { copyFileSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EngineOps } from '../../../src-main/engine/api/engine-handlers';
-import type { MediaCatalog } from '../../../src-main/engine/api/media-catalog';
+import type { EngineOps } from '../../../src-main/transport/engine-handlers';
+import type { MediaCatalog } from '../../../src-main/engine/media/media-catalog';
+import { MediaService } from '../../../src-main/engine/media/media-service';
+import type { CloudLibrary } from '../../../src-main/engine/cloud/library-sync';
 import type { Person } from '../../../src-main/contract/people';
 import { CloudService } from '../../../src-main/engine/cloud/service';
 import { EngineError } from '../../../src-main/engine/errors';
@@ -19,12 +21,12 @@ import { FIXTURES, tempDir } from '../../helpers/paths';
 export type FakeEngine = EngineOps & {
   calls: string[];
   close(): Promise<void>;
-  startWatching(): Promise<void>;
 };
 
 export interface FakeLibrary {
   engine: FakeEngine;
   catalog: MediaCatalog;
+  media: MediaService;
   dirs: { root: string; library: string; photos: string; outside: string };
   ids: { photo: string; video: string; symlinked: string; tampered: string; missing: string; face: string; otherFolderPhoto: string };
   tasks: TaskRegistry;
@@ -95,6 +97,7 @@ export async function fakeLibrary(): Promise<FakeLibrary> {
   };
 
   const tasks = await TaskRegistry.open(null, 86_400_000);
+  const mediaService = new MediaService({ catalog: () => catalog, maxPixels: DEFAULT_VISION_SETTINGS.maxPixels });
   const calls: string[] = [];
   const record = (name: string) => calls.push(name);
   let paused = false;
@@ -119,81 +122,88 @@ export async function fakeLibrary(): Promise<FakeLibrary> {
       record(`compare ${req.a} ${req.b}`);
       throw new EngineError('NO_FACE', 'No face was found');
     },
-    async libraryStatus() {
-      return {
-        dir: dirs.library,
-        folders: folders.map((f) => ({ id: f.id, path: f.path, lastScanAt: f.last_scan_at, media: rows.filter((r) => r.folder_id === f.id).length })),
-        media: { total: rows.length, ok: rows.length, pending: 0, error: 0, images: 5, videos: 1 },
-        faces: faces.length,
-        persons: 0,
-        bytesOnDisk: 1234,
-        indexing: null,
-        paused,
-        watching: false,
-      };
+    library: {
+      async status() {
+        return {
+          dir: dirs.library,
+          folders: folders.map((f) => ({ id: f.id, path: f.path, lastScanAt: f.last_scan_at, media: rows.filter((r) => r.folder_id === f.id).length })),
+          media: { total: rows.length, ok: rows.length, pending: 0, error: 0, images: 5, videos: 1 },
+          faces: faces.length,
+          persons: 0,
+          bytesOnDisk: 1234,
+          indexing: null,
+          paused,
+          watching: false,
+        };
+      },
+      listFolders: async () => folders,
+      async addFolders(paths) {
+        record(`addFolders ${paths.join(',')}`);
+        return paths.map((p, i) => ({ id: `added-${i}`, path: p, added_at: 3, last_scan_at: null }));
+      },
+      async removeFolder(id) {
+        record(`removeFolder ${id}`);
+        if (!folders.some((f) => f.id === id)) throw new EngineError('NOT_FOUND', `No library folder ${id}`);
+      },
+      index() {
+        record('index');
+        let taskId = '';
+        const done: Promise<Task> = tasks.run('index', async (h) => {
+          h.progress({ phase: 'indexing', done: 1, total: 2, counters: { faces: 1, errors: 0 } });
+          await new Promise((r) => setTimeout(r, 20));
+          h.progress({ done: 2, total: 2 });
+          return { files: 2, indexed: 2, faces: 2, errors: 0, seconds: 0.1 };
+        }, { started: (id) => (taskId = id) });
+        return Promise.resolve({ taskId, done });
+      },
+      pause: () => void (paused = true),
+      resume: () => void (paused = false),
+      errors: async () => ({ total: 1, items: [{ mediaId: ids.missing, path: join(dirs.photos, 'gone.jpg'), code: 'FILE_NOT_FOUND', message: 'gone', indexedAt: 1 }] }),
+      async startWatching() {
+        record('startWatching');
+      },
+      stopWatching: async () => undefined,
+      watching: false,
     },
-    listFolders: async () => folders,
-    async addFolders(paths) {
-      record(`addFolders ${paths.join(',')}`);
-      return paths.map((p, i) => ({ id: `added-${i}`, path: p, added_at: 3, last_scan_at: null }));
-    },
-    async removeFolder(id) {
-      record(`removeFolder ${id}`);
-      if (!folders.some((f) => f.id === id)) throw new EngineError('NOT_FOUND', `No library folder ${id}`);
-    },
-    index() {
-      record('index');
-      let taskId = '';
-      const done: Promise<Task> = tasks.run('index', async (h) => {
-        h.progress({ phase: 'indexing', done: 1, total: 2, counters: { faces: 1, errors: 0 } });
-        await new Promise((r) => setTimeout(r, 20));
-        h.progress({ done: 2, total: 2 });
-        return { files: 2, indexed: 2, faces: 2, errors: 0, seconds: 0.1 };
-      }, { started: (id) => (taskId = id) });
-      return Promise.resolve({ taskId, done });
-    },
-    pauseIndexing: () => void (paused = true),
-    resumeIndexing: () => void (paused = false),
-    mediaErrors: async () => ({ total: 1, items: [{ mediaId: ids.missing, path: join(dirs.photos, 'gone.jpg'), code: 'FILE_NOT_FOUND', message: 'gone', indexedAt: 1 }] }),
-    listTasks: (f) => tasks.list(f),
-    getTask: (id) => tasks.get(id),
-    cancelTask: (id) => tasks.cancel(id),
-    onTask(listener) {
-      tasks.on('task', listener);
-      return () => tasks.off('task', listener);
-    },
+    tasks,
+    // The real media service over the fake catalog: thumbnails, crops and uploads are really made.
+    media: mediaService,
     people: fakePeople(record) as unknown as FakeEngine['people'],
     search: fakeSearch(record, ids) as unknown as FakeEngine['search'],
-    // The real service, disabled: it answers status and refuses every network flow with CLOUD_DISABLED.
-    cloud: new CloudService({ configDir: join(dirs.library, 'cloud') }),
-    cloudSync: (opts) => tasks.run('cloud.sync', async () => {
+    // The real service, disabled: it answers status and refuses every network flow with CLOUD_DISABLED;
+    // its library side is a recorder.
+    cloud: new CloudService({ configDir: join(dirs.library, 'cloud'), library: () => fakeCloudLibrary(record, tasks) }),
+    async close() {
+      record('close');
+      mediaService.close();
+    },
+  };
+  return { engine, catalog, media: mediaService, dirs, ids, tasks };
+}
+
+function fakeCloudLibrary(record: (call: string) => void, tasks: TaskRegistry): CloudLibrary {
+  return {
+    sync: (opts) => tasks.run('cloud.sync', async () => {
       record('cloudSync');
       return null;
     }, opts),
-    cloudPull: (opts) => tasks.run('cloud.pull', async () => {
+    pull: (opts) => tasks.run('cloud.pull', async () => {
       record('cloudPull');
       return null;
     }, opts),
-    async cloudReport() {
+    async report() {
       record('cloudReport');
       return null;
     },
-    async cloudImportNames(req) {
+    async importNames(req) {
       record(`cloudImportNames:${req.clusterIds.join(',')}`);
       return { applied: [], skipped: req.clusterIds.map((clusterId) => ({ clusterId, reason: 'not a cluster of the last sync' })) };
     },
-    async cloudSearchFace(query) {
+    async searchFace(query) {
       record(`cloudSearchFace:${query.box ? 'box' : 'whole'}`);
       return { queryUri: 'oss://test-bucket/search/x.jpg', errors: [] };
     },
-    async startWatching() {
-      record('startWatching');
-    },
-    async close() {
-      record('close');
-    },
   };
-  return { engine, catalog, dirs, ids, tasks };
 }
 
 /** Two persons and the corrections the API tests drive; the real service is tested in test/integration. */

@@ -1,25 +1,23 @@
 /**
  * Serving one file: its content type, and byte ranges (a <video> seeks with `Range: bytes=…`, which
  * is how a clip result plays from its start time). Shared by the HTTP server and Electron's
- * `face-media:` protocol; no engine import, so Electron main can bundle it.
+ * `face-media:` protocol. Electron main bundles it: the one engine import is the dependency-free media-type table.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
+import { mediaMimeOf } from '../engine/library/media-types';
 
-const CONTENT_TYPES: Record<string, string> = {
-  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp', '.gif': 'image/gif',
-  '.tif': 'image/tiff', '.tiff': 'image/tiff', '.avif': 'image/avif', '.heic': 'image/heic', '.heif': 'image/heif',
-  '.mp4': 'video/mp4', '.m4v': 'video/x-m4v', '.mov': 'video/quicktime', '.webm': 'video/webm',
-  '.mkv': 'video/x-matroska', '.avi': 'video/x-msvideo',
+/** The web page's own files; photos and videos take the library's table (mediaMimeOf). */
+const WEB_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.ico': 'image/x-icon',
   '.woff2': 'font/woff2', '.woff': 'font/woff', '.txt': 'text/plain; charset=utf-8', '.map': 'application/json',
 };
 
 export function contentTypeOf(file: string): string {
-  return CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  return WEB_TYPES[extname(file).toLowerCase()] ?? mediaMimeOf(file) ?? 'application/octet-stream';
 }
 
 export type ByteRange = { start: number; end: number };

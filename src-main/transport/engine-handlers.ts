@@ -1,47 +1,17 @@
 /**
- * The engine's channels: one line per channel from the contract's name to the facade's method, plus
- * the small translations a door needs (image references instead of paths, rows to DTOs). Requests
- * arrive already parsed by the dispatcher; the facade validates again where it has schemas.
+ * The engine's channels: one line per channel from the contract's name to a facade service, plus the
+ * small translations a door needs (image references instead of paths, rows to DTOs). Requests arrive
+ * already parsed by the dispatcher; the services validate again where they have schemas.
  *
  * A new engine operation is one entry in channels.ts, its schemas in ipc.ts, and one line here.
  */
-import type { EngineChannel, ImageRef } from '../../contract/ipc';
-import type { Engine } from '../engine';
-import { EngineError } from '../errors';
+import type { EngineChannel, ImageRef } from '../contract/ipc';
+import type { Engine } from '../engine/engine';
+import { folderDto } from '../engine/media/dto';
 import type { Handlers } from './dispatcher';
-import { folderDto, mediaDto, mediaFaceDto } from './dto';
-import type { MediaCatalog } from './media-catalog';
-import type { MediaFiles } from './media-files';
-import type { UploadStore } from './uploads';
 
 /** The part of the facade the API uses (a structural type, so tests can hand in a fake). */
-export type EngineOps = Pick<
-  Engine,
-  | 'settings'
-  | 'visionStatus'
-  | 'detect'
-  | 'compare'
-  | 'libraryStatus'
-  | 'listFolders'
-  | 'addFolders'
-  | 'removeFolder'
-  | 'index'
-  | 'pauseIndexing'
-  | 'resumeIndexing'
-  | 'mediaErrors'
-  | 'listTasks'
-  | 'getTask'
-  | 'cancelTask'
-  | 'onTask'
-  | 'people'
-  | 'search'
-  | 'cloud'
-  | 'cloudSync'
-  | 'cloudPull'
-  | 'cloudReport'
-  | 'cloudImportNames'
-  | 'cloudSearchFace'
->;
+export type EngineOps = Pick<Engine, 'settings' | 'visionStatus' | 'detect' | 'compare' | 'library' | 'tasks' | 'media' | 'people' | 'search' | 'cloud'>;
 
 /** Long runs answer with their task id at once; progress and the end arrive as task events. */
 function taskStarted(run: (opts: { started: (taskId: string) => void }) => Promise<unknown>): Promise<{ taskId: string }> {
@@ -50,28 +20,8 @@ function taskStarted(run: (opts: { started: (taskId: string) => void }) => Promi
   });
 }
 
-export interface EngineHandlerDeps {
-  engine: EngineOps;
-  catalog: () => MediaCatalog;
-  uploads: UploadStore;
-  media: MediaFiles;
-}
-
-export function createEngineHandlers({ engine, catalog, uploads, media }: EngineHandlerDeps): Handlers<EngineChannel> {
-  /** A path the engine may read for an image reference, and the name the page knows it by. */
-  const imagePath = async (ref: ImageRef): Promise<{ path: string; name: string }> => {
-    if ('uploadId' in ref) {
-      const u = uploads.get(ref.uploadId);
-      return { path: u.file, name: u.name };
-    }
-    const row = await catalog().getMedia(ref.mediaId);
-    if (!row) throw new EngineError('NOT_FOUND', 'No such photo in the library');
-    if (row.kind !== 'image') throw new EngineError('INVALID_ARGUMENT', 'Faces can be searched from photos only; pick a photo, or a face of the video');
-    const { file } = await media.resolve('original', row.id).catch(() => {
-      throw new EngineError('FILE_NOT_FOUND', 'The photo is no longer in its library folder');
-    });
-    return { path: file, name: row.path };
-  };
+export function createEngineHandlers(engine: EngineOps): Handlers<EngineChannel> {
+  const imagePath = (ref: ImageRef) => engine.media.imagePath(ref);
 
   return {
     // ---- vision
@@ -95,48 +45,33 @@ export function createEngineHandlers({ engine, catalog, uploads, media }: Engine
     },
 
     // ---- library
-    'library:status': () => engine.libraryStatus(),
-    'library:folders': async () => (await engine.listFolders()).map(folderDto),
-    'library:addFolders': async ({ paths }) => (await engine.addFolders(paths)).map(folderDto),
+    'library:status': () => engine.library.status(),
+    'library:folders': async () => (await engine.library.listFolders()).map(folderDto),
+    'library:addFolders': async ({ paths }) => (await engine.library.addFolders(paths)).map(folderDto),
     'library:removeFolder': async ({ id }) => {
-      await engine.removeFolder(id);
+      await engine.library.removeFolder(id);
       return null;
     },
-    'library:index': async () => ({ taskId: (await engine.index()).taskId }),
+    'library:index': async () => ({ taskId: (await engine.library.index()).taskId }),
     'library:pause': () => {
-      engine.pauseIndexing();
+      engine.library.pause();
       return null;
     },
     'library:resume': () => {
-      engine.resumeIndexing();
+      engine.library.resume();
       return null;
     },
-    'library:errors': (req) => engine.mediaErrors(req ?? {}),
+    'library:errors': (req) => engine.library.errors(req ?? {}),
 
     // ---- media
-    'media:list': async (req) => {
-      const q = { offset: req?.offset ?? 0, limit: req?.limit ?? 200, kind: req?.kind, folderId: req?.folderId, from: req?.from, to: req?.to, withFaces: req?.withFaces };
-      const { total, rows } = await catalog().listMedia(q);
-      return { total, offset: q.offset, items: rows.map(mediaDto) };
-    },
-    'media:get': async ({ id }) => {
-      const c = catalog();
-      const row = await c.getMedia(id);
-      if (!row) throw new EngineError('NOT_FOUND', 'No such photo or video in the library');
-      const faces = await c.facesOfMedia(id);
-      faces.sort((a, b) => (a.frame_time ?? 0) - (b.frame_time ?? 0) || a.x - b.x);
-      const names = await c.personNames(faces.map((f) => f.person_id).filter((p): p is string => p !== null));
-      return { media: mediaDto(row), faces: faces.map((f) => mediaFaceDto(f, names)) };
-    },
-    'media:upload': async ({ name, bytes }) => {
-      const u = await uploads.add(name, bytes);
-      return { uploadId: u.id, name: u.name, bytes: u.bytes, width: u.width, height: u.height };
-    },
+    'media:list': (req) => engine.media.list(req ?? {}),
+    'media:get': ({ id }) => engine.media.get(id),
+    'media:upload': ({ name, bytes }) => engine.media.upload(name, bytes),
 
     // ---- tasks
-    'tasks:list': (req) => engine.listTasks(req?.kind ? { kind: req.kind } : {}),
-    'tasks:get': ({ id }) => engine.getTask(id),
-    'tasks:cancel': ({ id }) => engine.cancelTask(id),
+    'tasks:list': (req) => engine.tasks.list(req?.kind ? { kind: req.kind } : {}),
+    'tasks:get': ({ id }) => engine.tasks.get(id),
+    'tasks:cancel': ({ id }) => engine.tasks.cancel(id),
 
     // ---- people (the people service validates every request again)
     'people:list': (req) => engine.people.listPersons(req ?? {}),
@@ -174,13 +109,13 @@ export function createEngineHandlers({ engine, catalog, uploads, media }: Engine
     'cloud:saveCredentials': (req) => engine.cloud.saveCredentials(req),
     'cloud:disconnect': () => engine.cloud.disconnect(),
     'cloud:test': () => engine.cloud.testConnection(),
-    'cloud:sync': () => taskStarted((opts) => engine.cloudSync(opts)),
-    'cloud:pull': () => taskStarted((opts) => engine.cloudPull(opts)),
-    'cloud:report': () => engine.cloudReport(),
-    'cloud:importNames': (req) => engine.cloudImportNames(req),
+    'cloud:sync': () => taskStarted((opts) => engine.cloud.library.sync(opts)),
+    'cloud:pull': () => taskStarted((opts) => engine.cloud.library.pull(opts)),
+    'cloud:report': () => engine.cloud.library.report(),
+    'cloud:importNames': (req) => engine.cloud.library.importNames(req),
     'cloud:searchFace': async ({ image, box, pageSize }) => {
       const { path, name } = await imagePath(image);
-      return engine.cloudSearchFace({ path, name, ...(box ? { box } : {}) }, pageSize ? { pageSize } : {});
+      return engine.cloud.library.searchFace({ path, name, ...(box ? { box } : {}) }, pageSize ? { pageSize } : {});
     },
     'cloud:clips': (req) => engine.cloud.searchClips(req),
 

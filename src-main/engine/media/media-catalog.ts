@@ -1,12 +1,8 @@
 /**
- * Read access to the library's media, faces and person names, for the API's browsing channels and
- * the media routes (thumbnails, face crops, originals). Read-only, and shaped for those callers:
- * faces come without their 512-d vectors.
- *
- * The facade does not expose these reads yet (asked of the engine's owner: `Engine.listMedia`,
- * `getMedia`, `mediaFaces`, `getFace`): `catalogOf` reads the open library's store through `engine.store`.
+ * Read access to the library's media, faces and person names, for the media service's browsing and
+ * the files it serves (thumbnails, face crops, originals). Read-only, and shaped for those callers:
+ * faces come without their 512-d vectors. An interface so the door tests can serve a small fake library.
  */
-import type { Engine } from '../engine';
 import type { LibraryStore } from '../store/library-store';
 import type { FaceRow, FolderRow, MediaKind, MediaRow } from '../store/rows';
 
@@ -68,9 +64,4 @@ export function storeCatalog(store: LibraryStore): MediaCatalog {
       return out;
     },
   };
-}
-
-/** The open library of an engine, or NOT_FOUND-free failure when the engine was opened without one. */
-export function catalogOf(engine: Pick<Engine, 'store'>): MediaCatalog {
-  return storeCatalog(engine.store);
 }

@@ -3,40 +3,30 @@
  * event stream, and the media resolver. Built once per process around an open Engine (the web
  * server's process, or Electron's engine utility process).
  */
-import type { EventName, EventPayload } from '../../contract/ipc';
-import type { Engine } from '../engine';
+import type { EngineChannel, EventName, EventPayload } from '../contract/ipc';
+import type { MediaService } from '../engine/media/media-service';
 import { createDispatcher, type Dispatcher, type DispatcherOptions, type Handlers } from './dispatcher';
 import { createEngineHandlers, type EngineOps } from './engine-handlers';
-import { catalogOf, type MediaCatalog } from './media-catalog';
-import { MediaFiles } from './media-files';
-import type { MediaSettings } from './media-settings';
-import { UploadStore } from './uploads';
-import type { EngineChannel } from '../../contract/ipc';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
 export interface EngineApi {
   readonly handlers: Handlers<EngineChannel>;
   readonly dispatch: Dispatcher;
-  readonly media: MediaFiles;
+  /** The engine's media service: the media routes resolve files through it. */
+  readonly media: Pick<MediaService, 'resolve'>;
   /** Task progress (throttled per task; starts and ends always pass). Returns the unsubscribe function. */
   onEvent(listener: EventListener): () => void;
   close(): void;
 }
 
 export interface EngineApiOptions extends DispatcherOptions {
-  /** Defaults to the engine's open library. */
-  catalog?: () => MediaCatalog;
-  media?: Partial<MediaSettings>;
   /** Progress events of one task at most this often (ms); status changes are never held back. */
   progressIntervalMs?: number;
 }
 
 export function createEngineApi(engine: EngineOps, options: EngineApiOptions = {}): EngineApi {
-  const catalog = options.catalog ?? (() => catalogOf(engine as Engine));
-  const uploads = new UploadStore({ maxPixels: engine.settings.maxPixels });
-  const media = new MediaFiles({ catalog, uploads, maxPixels: engine.settings.maxPixels, ...(options.media ? { settings: options.media } : {}) });
-  const handlers = createEngineHandlers({ engine, catalog, uploads, media });
+  const handlers = createEngineHandlers(engine);
   const dispatch = createDispatcher(handlers, options);
   const interval = options.progressIntervalMs ?? 200;
   const unsubscribers = new Set<() => void>();
@@ -44,13 +34,13 @@ export function createEngineApi(engine: EngineOps, options: EngineApiOptions = {
   return {
     handlers,
     dispatch,
-    media,
+    media: engine.media,
     onEvent(listener) {
       const last = new Map<string, { at: number; status: string }>();
       const held = new Map<string, NodeJS.Timeout>();
       let off: (() => void) | null = null;
       try {
-        off = engine.onTask((task) => {
+        off = engine.tasks.subscribe((task) => {
           const prev = last.get(task.id);
           const now = Date.now();
           const send = () => {
@@ -87,7 +77,6 @@ export function createEngineApi(engine: EngineOps, options: EngineApiOptions = {
     },
     close() {
       for (const u of [...unsubscribers]) u();
-      uploads.close();
     },
   };
 }

@@ -6,7 +6,7 @@
  *
  * Electron main, the engine's utility process and the HTTP server all use this one function, each
  * with the handlers it owns (the shell answers `app:*`/`dialog:*`, the engine everything else).
- * No engine import here: Electron main bundles this file.
+ * Electron main bundles this file: its one engine import is errors.ts (no dependencies).
  */
 import { z } from 'zod';
 import {
@@ -17,8 +17,8 @@ import {
   type InvokeChannel,
   type InvokeRequest,
   type InvokeResponse,
-} from '../../contract/ipc';
-import { toEngineError } from '../errors';
+} from '../contract/ipc';
+import { toEngineError } from '../engine/errors';
 
 export type Handler<C extends InvokeChannel> = (request: InvokeRequest<C>) => InvokeResponse<C> | Promise<InvokeResponse<C>>;
 

@@ -8,7 +8,8 @@
  * - derived images (thumbnails, previews, face crops) are generated from such a vetted original and
  *   written under `<library>/cache/media`, keyed by the file's content hash, so they are made once
  *   and regenerate when the photo changes.
- * Transport-neutral: the HTTP server and Electron's protocol both call `resolve` and serve the file.
+ * The engine's media service (media-service.ts) owns it; the HTTP server and Electron's protocol
+ * call `engine.media.resolve` and serve the file.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, realpath, rename, stat, writeFile } from 'node:fs/promises';
@@ -16,25 +17,21 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import sharp from 'sharp';
 import { MEDIA_ID_PATTERN, type MediaUrlKind } from '../../contract/channels';
 import { EngineError } from '../errors';
+import { mediaMimeOf } from '../library/media-types';
 import { posterFrame } from '../library/video-frames';
 import type { MediaRow } from '../store/rows';
 import { decodeImage, decodeRegion } from '../vision/decoder';
-import { contentTypeOf } from './file-response';
 import type { FaceInfo, MediaCatalog } from './media-catalog';
 import { MEDIA_DEFAULTS, type MediaSettings } from './media-settings';
 import type { UploadStore } from './uploads';
 
 export type MediaRefusal = 'bad-request' | 'unknown-id' | 'outside-library' | 'missing-file' | 'undecodable';
 
-/** A refusal the doors turn into a status code (404 for ids and files, 403 for places, 422 for decoding). */
+/** A refusal the doors turn into a status code (see transport/status.ts). */
 export class MediaAccessError extends Error {
   constructor(readonly reason: MediaRefusal, message: string) {
     super(message);
     this.name = 'MediaAccessError';
-  }
-
-  get status(): number {
-    return this.reason === 'outside-library' ? 403 : this.reason === 'bad-request' ? 400 : this.reason === 'undecodable' ? 422 : 404;
   }
 }
 
@@ -88,7 +85,7 @@ export class MediaFiles {
       }
       case 'original': {
         const { file } = await this.vettedOriginal(id);
-        return { file, contentType: contentTypeOf(file), cacheControl: 'private, no-cache' };
+        return { file, contentType: mediaMimeOf(file) ?? 'application/octet-stream', cacheControl: 'private, no-cache' };
       }
       case 'thumb':
       case 'preview': {
