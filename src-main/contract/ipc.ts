@@ -45,7 +45,19 @@ import {
   DismissMergeRequestSchema,
   WriteXmpRequestSchema,
 } from './people';
-import { ClipSearchResultSchema, CustomFiltersSchema, FaceSearchResultSchema, MediaSearchResultSchema, PersonSearchRequestSchema, PersonSearchResultSchema, SEARCH_LIMITS } from './search';
+import {
+  ClipSearchFields,
+  ClipSearchResultSchema,
+  CustomFiltersSchema,
+  FaceSearchFields,
+  FaceSearchResultSchema,
+  MediaSearchFields,
+  MediaSearchResultSchema,
+  PersonSearchRequestSchema,
+  PersonSearchResultSchema,
+  faceSearchRules,
+  oneQuery,
+} from './search';
 import {
   CloudConfigPatchSchema,
   CloudConfigSchema,
@@ -256,53 +268,25 @@ export type UploadDto = z.infer<typeof UploadSchema>;
 // ---- search (renderer-facing) -----------------------------------------------------------------
 
 /**
- * The search requests of contract/search.ts as the page may send them: the query image is an
- * ImageRef (an upload or a library photo), never a path or raw bytes; the engine's own schemas
- * check the rest again.
+ * The search requests of the page are the engine's own (contract/search.ts) with the query image as an
+ * ImageRef (an upload or a library photo), never a path or raw bytes: derived, so every option and
+ * bound the engine takes reaches the page unchanged (test/unit/search-requests.test.ts holds them
+ * equal); the engine's schemas check the request again.
  */
-const score = z.number().min(0).max(1);
-const epochRange = z.strictObject({ gte: z.number().optional(), lte: z.number().optional() });
-const oneOf = (what: string[]) => (r: Record<string, unknown>) => what.filter((k) => r[k] !== undefined).length === 1;
-
-export const SearchFacesRequestSchema = z
-  .strictObject({
-    image: ImageRefSchema.optional(),
-    faceId: IdSchema.optional(),
-    /** Which face of the image, 0 = largest (the order vision:detect answers in). */
-    faceIndex: z.number().int().min(0).max(SEARCH_LIMITS.faceIndex).optional(),
-    maxResults: z.number().int().min(0).max(SEARCH_LIMITS.maxResults).optional(),
-    threshold: score.optional(),
-    startTime: z.number().optional(),
-    endTime: z.number().optional(),
-  })
-  .refine(oneOf(['image', 'faceId']), { message: 'give exactly one of image or faceId' });
+export const SearchFacesRequestSchema = FaceSearchFields.extend({ image: ImageRefSchema.optional() }).strict().superRefine(faceSearchRules);
 export type SearchFacesRequest = z.infer<typeof SearchFacesRequestSchema>;
 
 /** Person search by folder (Tencent SearchPersonsReturnsByGroup) with the query image as a reference. */
-export const SearchPersonsRequestSchema = PersonSearchRequestSchema.omit({ image: true }).extend({ image: ImageRefSchema }).strict();
+export const SearchPersonsRequestSchema = PersonSearchRequestSchema.extend({ image: ImageRefSchema }).strict();
 export type SearchPersonsRequest = z.infer<typeof SearchPersonsRequestSchema>;
 
-const mediaQueryShape = {
-  personImage: ImageRefSchema.optional(),
-  personId: IdSchema.optional(),
-  faceSearchToken: z.string().min(1).max(4096).optional(),
-  faceIndex: z.number().int().min(0).max(SEARCH_LIMITS.faceIndex).optional(),
-  threshold: score.optional(),
-  utcCreate: epochRange.optional(),
-  pageNo: z.number().int().min(1).max(1_000_000).optional(),
-  pageSize: z.number().int().min(1).max(SEARCH_LIMITS.pageSize).optional(),
-};
-const oneQuery = oneOf(['personImage', 'personId', 'faceSearchToken']);
-const oneQueryMessage = { message: 'give exactly one of personImage, personId or faceSearchToken' };
-
-export const SearchMediaRequestSchema = z
-  .strictObject({ ...mediaQueryShape, mediaType: MediaKindSchema.optional(), customFilters: CustomFiltersSchema.optional() })
-  .refine(oneQuery, oneQueryMessage);
+// Custom filters arrive as an object over the API (the engine also takes ICE's JSON string form).
+export const SearchMediaRequestSchema = MediaSearchFields.extend({ personImage: ImageRefSchema.optional(), customFilters: CustomFiltersSchema.optional() })
+  .strict()
+  .superRefine(oneQuery);
 export type SearchMediaRequest = z.infer<typeof SearchMediaRequestSchema>;
 
-export const SearchClipsRequestSchema = z
-  .strictObject({ ...mediaQueryShape, mediaIds: z.array(IdSchema).min(1).max(SEARCH_LIMITS.listValues).optional() })
-  .refine(oneQuery, oneQueryMessage);
+export const SearchClipsRequestSchema = ClipSearchFields.extend({ personImage: ImageRefSchema.optional() }).strict().superRefine(oneQuery);
 export type SearchClipsRequest = z.infer<typeof SearchClipsRequestSchema>;
 
 const TaskStartedSchema = z.object({ taskId: z.string() });

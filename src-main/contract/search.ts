@@ -58,7 +58,11 @@ const minFaceSize = () => int(0, L.minFaceSize);
 
 // ---- face search (IMM CreateFacesSearchingTask) ------------------------------------------------
 
-export const FaceSearchRequestSchema = z
+/**
+ * The fields of a face search, without the cross-field rules: the doors derive their requests from it
+ * (contract/ipc.ts swaps the query image for a reference), so a new option reaches every door.
+ */
+export const FaceSearchFields = z
   .object({
     /** Query image (path or bytes). Exactly one of image / faceId. */
     image: QueryImageSchema.optional(),
@@ -81,15 +85,22 @@ export const FaceSearchRequestSchema = z
     /** Quality control of the query faces, 0 none .. 4 very high (floors as in docs/vision.md). */
     qualityControl: qualityControl().optional(),
   })
-  .strict()
-  .superRefine((r, ctx) => {
-    if ((r.image === undefined) === (r.faceId === undefined)) ctx.addIssue({ code: 'custom', path: ['image'], message: 'give exactly one of image or faceId' });
-    if (r.faceIndex !== undefined && (r.maxFaces ?? 1) > 1) ctx.addIssue({ code: 'custom', path: ['faceIndex'], message: 'cannot be combined with maxFaces above 1' });
-    if (r.faceId !== undefined && (r.faceIndex !== undefined || (r.maxFaces ?? 1) > 1)) {
-      ctx.addIssue({ code: 'custom', path: ['faceId'], message: 'a faceId query has one face: faceIndex and maxFaces do not apply' });
-    }
-    if (r.startTime !== undefined && r.endTime !== undefined && r.startTime > r.endTime) ctx.addIssue({ code: 'custom', path: ['startTime'], message: 'must not be after endTime' });
-  });
+  .strict();
+
+/** Rules across the fields of a face search (the doors' derived requests apply them too). */
+export function faceSearchRules(
+  r: { image?: unknown; faceId?: unknown; faceIndex?: number | undefined; maxFaces?: number | undefined; startTime?: number | undefined; endTime?: number | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if ((r.image === undefined) === (r.faceId === undefined)) ctx.addIssue({ code: 'custom', path: ['image'], message: 'give exactly one of image or faceId' });
+  if (r.faceIndex !== undefined && (r.maxFaces ?? 1) > 1) ctx.addIssue({ code: 'custom', path: ['faceIndex'], message: 'cannot be combined with maxFaces above 1' });
+  if (r.faceId !== undefined && (r.faceIndex !== undefined || (r.maxFaces ?? 1) > 1)) {
+    ctx.addIssue({ code: 'custom', path: ['faceId'], message: 'a faceId query has one face: faceIndex and maxFaces do not apply' });
+  }
+  if (r.startTime !== undefined && r.endTime !== undefined && r.startTime > r.endTime) ctx.addIssue({ code: 'custom', path: ['startTime'], message: 'must not be after endTime' });
+}
+
+export const FaceSearchRequestSchema = FaceSearchFields.superRefine(faceSearchRules);
 export type FaceSearchRequest = z.input<typeof FaceSearchRequestSchema>;
 
 /** A face of the query image as it was used. */
@@ -229,7 +240,8 @@ const CustomFiltersInput = z
     return r.data;
   });
 
-const mediaQueryFields = {
+/** Fields shared by media and clip search (ICE SearchMediaByFace / SearchMediaClipByFace). */
+export const mediaQueryFields = {
   /** ICE PersonImageUrl: the query image (path or bytes). */
   personImage: QueryImageSchema.optional(),
   /** ICE EntityId: a person of the library; their assigned faces are the matches. */
@@ -246,20 +258,21 @@ const mediaQueryFields = {
   pageSize: int(1, L.pageSize).optional(),
 };
 
-function oneQuery(r: { personImage?: unknown; personId?: unknown; faceSearchToken?: unknown }, ctx: z.RefinementCtx): void {
+/** Exactly one query of media and clip search (the doors' derived requests apply it too). */
+export function oneQuery(r: { personImage?: unknown; personId?: unknown; faceSearchToken?: unknown }, ctx: z.RefinementCtx): void {
   const given = [r.personImage, r.personId, r.faceSearchToken].filter((v) => v !== undefined).length;
   if (given !== 1) ctx.addIssue({ code: 'custom', path: ['personImage'], message: 'give exactly one of personImage, personId or faceSearchToken' });
 }
 
-export const MediaSearchRequestSchema = z
+export const MediaSearchFields = z
   .object({
     ...mediaQueryFields,
     /** ICE MediaType: image | video; both when left out. */
     mediaType: z.enum(['image', 'video'], { message: 'must be image or video' }).optional(),
     customFilters: CustomFiltersInput.optional(),
   })
-  .strict()
-  .superRefine(oneQuery);
+  .strict();
+export const MediaSearchRequestSchema = MediaSearchFields.superRefine(oneQuery);
 export type MediaSearchRequest = z.input<typeof MediaSearchRequestSchema>;
 
 export const MediaInfoSchema = z.object({
@@ -290,14 +303,14 @@ export const MediaSearchResultSchema = z.object({
 });
 export type MediaSearchResult = z.infer<typeof MediaSearchResultSchema>;
 
-export const ClipSearchRequestSchema = z
+export const ClipSearchFields = z
   .object({
     ...mediaQueryFields,
     /** ICE MediaId: only these videos (up to 50). */
     mediaIds: listOf(id()).optional(),
   })
-  .strict()
-  .superRefine(oneQuery);
+  .strict();
+export const ClipSearchRequestSchema = ClipSearchFields.superRefine(oneQuery);
 export type ClipSearchRequest = z.input<typeof ClipSearchRequestSchema>;
 
 export const OccurrenceSchema = z.object({

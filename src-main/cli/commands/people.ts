@@ -1,9 +1,12 @@
 /** cluster, people, person, rename, merge, move-face, reject-face, export: the people commands. */
-import type { Person } from '../../contract/people';
+import { ListPersonsRequestSchema, type Person } from '../../contract/people';
 import type { Task } from '../../engine/tasks/task-registry';
 import type { Command, CommandContext } from '../command';
-import { UsageError, int, printJson } from '../command';
+import { UsageError, boundsOf, intFlag, printJson } from '../command';
 import { ProgressPrinter } from '../progress';
+
+/** `people` flags take their bounds and choices from the engine's request schema. */
+const L = ListPersonsRequestSchema.shape;
 
 function personLine(p: Person): string {
   const name = p.name ?? '(unnamed)';
@@ -65,19 +68,19 @@ export const people: Command = {
   optionHelp: [
     '--named / --unnamed       Only named, or only unnamed persons',
     '--hidden                  Include hidden persons',
-    '--sort <s>                faceCount | name | updatedAt | lastCaptured | createdAt',
-    '--limit <n> --page <n>    Paging (at most 100 a page)',
+    `--sort <s>                ${L.sort.unwrap().options.join(' | ')}`,
+    `--limit <n> --page <n>    Paging (at most ${boundsOf(L.maxResults)[1]} a page)`,
   ],
   async run({ engine, json, out, values }) {
     if (values.named && values.unnamed) throw new UsageError('--named and --unnamed exclude each other');
-    const sorts = ['faceCount', 'name', 'updatedAt', 'lastCaptured', 'createdAt'] as const;
+    const sorts = L.sort.unwrap().options;
     if (values.sort !== undefined && !sorts.includes(values.sort as (typeof sorts)[number])) throw new UsageError(`--sort must be one of ${sorts.join(', ')}`);
     const r = await engine.people.listPersons({
       ...(values.named ? { named: true } : values.unnamed ? { named: false } : {}),
       ...(values.hidden ? { hidden: 'include' as const } : {}),
       ...(values.sort ? { sort: values.sort as (typeof sorts)[number] } : {}),
-      ...(values.limit !== undefined ? { maxResults: int(values.limit, '--limit', 1, 100) } : {}),
-      ...(values.page !== undefined ? { page: int(values.page, '--page', 1) } : {}),
+      ...(values.limit !== undefined ? { maxResults: intFlag(values.limit, '--limit', L.maxResults) } : {}),
+      ...(values.page !== undefined ? { page: intFlag(values.page, '--page', L.page) } : {}),
     });
     if (json) printJson(out, r);
     else {

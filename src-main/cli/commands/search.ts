@@ -1,6 +1,14 @@
 /** search, search-persons, media, clips: the search commands (IMM / ICE / Tencent parameter names). */
+import { FaceSearchFields, MediaSearchFields, PersonSearchRequestSchema, SEARCH_LIMITS } from '../../contract/search';
+import { DEFAULT_SEARCH_SETTINGS } from '../../engine/settings';
 import type { Command } from '../command';
-import { UsageError, int, num, printJson } from '../command';
+import { UsageError, intFlag, numFlag, printJson, rangeText } from '../command';
+
+// Flags take their bounds from the engine's request schemas and their defaults from the search
+// settings, so help and checks never drift from what the engine does.
+const F = FaceSearchFields.shape;
+const P = PersonSearchRequestSchema.shape;
+const M = MediaSearchFields.shape;
 
 function timeRange(values: Record<string, unknown>): { startTime?: number; endTime?: number } {
   const parse = (v: unknown, flag: string) => {
@@ -24,8 +32,8 @@ export const search: Command = {
   library: true,
   options: { max: { type: 'string' }, threshold: { type: 'string' }, face: { type: 'string' }, 'face-index': { type: 'string' }, ...TIME_OPTIONS },
   optionHelp: [
-    '--max <n>                 Results, 0-100 (default 5; 0 = all above the threshold)',
-    '--threshold <t>           Similarity floor 0-1 (default 0.32; 0.45 for very few false matches)',
+    `--max <n>                 Results, ${rangeText(F.maxResults)} (default ${SEARCH_LIMITS.defaultMaxResults}; 0 = all above the threshold)`,
+    `--threshold <t>           Similarity floor ${rangeText(F.threshold)} (default ${DEFAULT_SEARCH_SETTINGS.faceThreshold}; 0.45 for very few false matches)`,
     '--face <id>               Search with a face of the library instead of an image',
     '--face-index <i>          Which face of the image, 0 = largest',
     ...TIME_HELP,
@@ -35,9 +43,9 @@ export const search: Command = {
     if (!image && typeof values.face !== 'string') throw new UsageError('search needs an image path or --face <id>');
     const r = await engine.search.searchFaces({
       ...(image ? { image } : { faceId: values.face as string }),
-      ...(values.max !== undefined ? { maxResults: int(values.max, '--max', 0, 100) } : {}),
-      ...(values.threshold !== undefined ? { threshold: num(values.threshold, '--threshold', 0, 1) } : {}),
-      ...(values['face-index'] !== undefined ? { faceIndex: int(values['face-index'], '--face-index', 0, 100) } : {}),
+      ...(values.max !== undefined ? { maxResults: intFlag(values.max, '--max', F.maxResults) } : {}),
+      ...(values.threshold !== undefined ? { threshold: numFlag(values.threshold, '--threshold', F.threshold) } : {}),
+      ...(values['face-index'] !== undefined ? { faceIndex: intFlag(values['face-index'], '--face-index', F.faceIndex) } : {}),
       ...timeRange(values),
     });
     if (json) printJson(out, r);
@@ -60,10 +68,10 @@ export const searchPersons: Command = {
   library: true,
   options: { group: { type: 'string', multiple: true }, 'max-faces': { type: 'string' }, 'max-persons': { type: 'string' }, threshold: { type: 'string' } },
   optionHelp: [
-    '--group <folder>          A library folder (id or path), repeatable, up to 60 (default: all)',
-    '--max-faces <n>           Faces of the image to search with, 1-10 (default 1)',
-    '--max-persons <n>         Candidates per folder, 1-10 (default 5)',
-    '--threshold <t>           Match floor 0-1',
+    `--group <folder>          A library folder (id or path), repeatable, up to ${SEARCH_LIMITS.groupIds} (default: all)`,
+    `--max-faces <n>           Faces of the image to search with, ${rangeText(P.maxFaces)} (default 1)`,
+    `--max-persons <n>         Candidates per folder, ${rangeText(P.maxPersonsPerGroup)} (default ${SEARCH_LIMITS.defaultMaxPersonsPerGroup})`,
+    `--threshold <t>           Match floor ${rangeText(P.faceMatchThreshold)} (default ${DEFAULT_SEARCH_SETTINGS.personThreshold})`,
   ],
   async run({ engine, json, out, values, positionals }) {
     const [image] = positionals;
@@ -71,9 +79,9 @@ export const searchPersons: Command = {
     const r = await engine.search.searchPersons({
       image,
       ...(Array.isArray(values.group) ? { groupIds: values.group as string[] } : {}),
-      ...(values['max-faces'] !== undefined ? { maxFaces: int(values['max-faces'], '--max-faces', 1, 10) } : {}),
-      ...(values['max-persons'] !== undefined ? { maxPersonsPerGroup: int(values['max-persons'], '--max-persons', 1, 10) } : {}),
-      ...(values.threshold !== undefined ? { faceMatchThreshold: num(values.threshold, '--threshold', 0, 1) } : {}),
+      ...(values['max-faces'] !== undefined ? { maxFaces: intFlag(values['max-faces'], '--max-faces', P.maxFaces) } : {}),
+      ...(values['max-persons'] !== undefined ? { maxPersonsPerGroup: intFlag(values['max-persons'], '--max-persons', P.maxPersonsPerGroup) } : {}),
+      ...(values.threshold !== undefined ? { faceMatchThreshold: numFlag(values.threshold, '--threshold', P.faceMatchThreshold) } : {}),
     });
     if (json) printJson(out, r);
     else out.write(`${JSON.stringify(r, null, 2)}\n`);
@@ -90,21 +98,22 @@ export const media: Command = {
   optionHelp: [
     '--person <id>             A person of the library instead of an image',
     '--type image|video        Only photos or only videos',
-    '--page <n> --page-size <n> Paging (page size at most 50, default 10)',
+    `--page <n> --page-size <n> Paging (page size ${rangeText(M.pageSize)}, default ${SEARCH_LIMITS.defaultPageSize})`,
     '--token <t>               The search token of an earlier search (next pages)',
-    '--threshold <t>           Match floor 0-1 for image queries',
+    `--threshold <t>           Match floor ${rangeText(M.threshold)} for image queries (default ${DEFAULT_SEARCH_SETTINGS.mediaThreshold})`,
   ],
   async run({ engine, json, out, values, positionals }) {
     const [image] = positionals;
     const given = [image, values.person, values.token].filter((v) => v !== undefined).length;
     if (given !== 1) throw new UsageError('media needs exactly one of an image path, --person <id> or --token <t>');
-    if (values.type !== undefined && values.type !== 'image' && values.type !== 'video') throw new UsageError('--type must be image or video');
+    const types = M.mediaType.unwrap().options;
+    if (values.type !== undefined && !types.includes(values.type as (typeof types)[number])) throw new UsageError(`--type must be ${types.join(' or ')}`);
     const r = await engine.search.searchMedia({
       ...(image ? { personImage: image } : values.person ? { personId: values.person as string } : { faceSearchToken: values.token as string }),
-      ...(values.type ? { mediaType: values.type as 'image' | 'video' } : {}),
-      ...(values.page !== undefined ? { pageNo: int(values.page, '--page', 1) } : {}),
-      ...(values['page-size'] !== undefined ? { pageSize: int(values['page-size'], '--page-size', 1, 50) } : {}),
-      ...(values.threshold !== undefined ? { threshold: num(values.threshold, '--threshold', 0, 1) } : {}),
+      ...(values.type ? { mediaType: values.type as (typeof types)[number] } : {}),
+      ...(values.page !== undefined ? { pageNo: intFlag(values.page, '--page', M.pageNo) } : {}),
+      ...(values['page-size'] !== undefined ? { pageSize: intFlag(values['page-size'], '--page-size', M.pageSize) } : {}),
+      ...(values.threshold !== undefined ? { threshold: numFlag(values.threshold, '--threshold', M.threshold) } : {}),
     });
     if (json) printJson(out, r);
     else {

@@ -1,8 +1,18 @@
 /** detect, compare, models: the vision commands, usable without a library. */
 import { toEngineError } from '../../engine/errors';
-import type { DetectResult } from '../../contract/vision';
+import { DetectOptionsSchema, type DetectOptions, type DetectResult } from '../../contract/vision';
 import type { Command } from '../command';
-import { UsageError, int, printJson } from '../command';
+import { UsageError, boundsOf, intFlag, printJson, rangeText } from '../command';
+
+// Bounds and levels from the engine's request schema, so the flags check what detect checks.
+const D = DetectOptionsSchema.shape;
+const QUALITY = D.qualityControl.unwrap().options.map((o) => o.value);
+
+function qualityLevel(v: unknown): NonNullable<DetectOptions['qualityControl']> {
+  const r = D.qualityControl.safeParse(Number(v));
+  if (!r.success || r.data === undefined) throw new UsageError(`--quality must be one of ${QUALITY.join(', ')}`);
+  return r.data;
+}
 
 export const detect: Command = {
   name: 'detect',
@@ -15,17 +25,17 @@ export const detect: Command = {
     'no-rotate': { type: 'boolean', default: false },
   },
   optionHelp: [
-    '--max-faces <n>           Largest faces first, at most n (0 = all, at most 100)',
-    '--min-face-size <px>      Ignore faces whose shorter side is smaller',
-    '--quality <0-4>           Quality control level (0 none .. 4 very high)',
+    `--max-faces <n>           Largest faces first, at most n (0 = all, at most ${boundsOf(D.maxFaces)[1]})`,
+    `--min-face-size <px>      Ignore faces whose shorter side is smaller (${rangeText(D.minFaceSize)})`,
+    `--quality <${QUALITY[0]}-${QUALITY.at(-1)}>           Quality control level (0 none .. 4 very high)`,
     '--no-rotate               Do not try rotated copies of images without faces',
   ],
   async run({ engine, values: v, positionals, json, out, err }) {
     if (positionals.length === 0) throw new UsageError('detect needs at least one image path');
     const options = {
-      ...(v['max-faces'] !== undefined ? { maxFaces: int(v['max-faces'], '--max-faces', 0, 100) } : {}),
-      ...(v['min-face-size'] !== undefined ? { minFaceSize: int(v['min-face-size'], '--min-face-size') } : {}),
-      ...(v.quality !== undefined ? { qualityControl: int(v.quality, '--quality', 0, 4) as 0 | 1 | 2 | 3 | 4 } : {}),
+      ...(v['max-faces'] !== undefined ? { maxFaces: intFlag(v['max-faces'], '--max-faces', D.maxFaces) } : {}),
+      ...(v['min-face-size'] !== undefined ? { minFaceSize: intFlag(v['min-face-size'], '--min-face-size', D.minFaceSize) } : {}),
+      ...(v.quality !== undefined ? { qualityControl: qualityLevel(v.quality) } : {}),
       ...(v['no-rotate'] ? { detectRotated: false } : {}),
     };
     const results: (DetectResult | { path: string; error: { code: string; message: string } })[] = [];
