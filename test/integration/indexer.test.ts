@@ -85,6 +85,22 @@ describe('library indexing', () => {
     expect((await store().faces.ofMedia([dup.id])).length).toBe(media.get('bbt3.jpg')!.face_count);
   });
 
+  it('follows the run with person upkeep, clustering and search-index upkeep, each a task the user sees', async () => {
+    await engine.settled();
+    const run = engine.tasks.list({ kind: 'index' }).find((t) => t.status === 'succeeded')!;
+    const after = ['people.reconcile', 'people.cluster', 'search.index'].map((kind) => {
+      const list = engine.tasks.list({ kind });
+      expect(list, kind).toHaveLength(1);
+      return list[0]!;
+    });
+    for (const t of after) expect(t.status, `${t.kind}: ${JSON.stringify(t.error)}`).toBe('succeeded');
+    // In that order, after the indexing run that changed the library.
+    expect(after[0]!.startedAt!).toBeGreaterThanOrEqual(run.finishedAt!);
+    expect(after[1]!.startedAt!).toBeGreaterThanOrEqual(after[0]!.finishedAt!);
+    expect(after[2]!.startedAt!).toBeGreaterThanOrEqual(after[1]!.finishedAt!);
+    expect((await engine.people.listPersons({})).persons.length).toBeGreaterThan(0);
+  });
+
   it('finds nothing to do on a restart without changes', async () => {
     await engine.close();
     engine = await openEngine(library);
