@@ -65,7 +65,7 @@ export const INVOKE_CHANNELS = Object.freeze([
   'people:delete',
   'people:dismissMerge',
   'people:writeXmp',
-  // Search (IMM face search, ICE SearchMediaByFace / SearchMediaClipByFace).
+  // Alibaba Cloud IMM/ICE sync: settings, credentials, sync and pull as tasks, report, name import, cloud face search.
   'cloud:status',
   'cloud:configure',
   'cloud:saveCredentials',
@@ -77,6 +77,7 @@ export const INVOKE_CHANNELS = Object.freeze([
   'cloud:importNames',
   'cloud:searchFace',
   'cloud:clips',
+  // Search (IMM face search, ICE SearchMediaByFace / SearchMediaClipByFace).
   'search:faces',
   'search:persons',
   'search:media',
@@ -108,10 +109,6 @@ export type ShellChannel = (typeof SHELL_CHANNELS)[number];
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number];
 export type EventName = (typeof EVENT_NAMES)[number];
 export type EngineChannel = Exclude<InvokeChannel, ShellChannel>;
-
-export function isShellChannel(name: string): name is ShellChannel {
-  return (SHELL_CHANNELS as readonly string[]).includes(name);
-}
 
 export function isInvokeChannel(name: unknown): name is InvokeChannel {
   return typeof name === 'string' && (INVOKE_CHANNELS as readonly string[]).includes(name);

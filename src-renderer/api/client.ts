@@ -9,7 +9,6 @@
 // Values from the zod-free half of the contract only: importing ipc.ts's values would bundle zod.
 import {
   BRIDGE_KEY,
-  INVOKE_CHANNELS,
   MEDIA_SCHEME,
   WEB_API,
   type ApiErrorData,
@@ -39,10 +38,6 @@ export interface ApiClient {
   setMediaToken(token: string | null | undefined): void;
 }
 
-/** Whether this build's contract has a channel: views ask before offering features still to come. */
-export function hasChannel(name: string): boolean {
-  return (INVOKE_CHANNELS as readonly string[]).includes(name);
-}
 
 export class ApiError extends Error {
   readonly code: string;

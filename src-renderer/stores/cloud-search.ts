@@ -6,7 +6,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { CloudSearchResult } from '../../src-main/contract/cloud';
-import { apiClient, hasChannel } from '../api/client';
+import { apiClient } from '../api/client';
 import { useCloudStore } from './cloud';
 import { errorMessage } from './errors';
 import { useFaceSearchStore } from './face-search';
@@ -20,10 +20,10 @@ export const useCloudSearchStore = defineStore('cloud-search', () => {
   let ticket = 0;
 
   /** Cloud sync is on, configured and has a key: the button is offered. */
-  const available = computed(() => hasChannel('cloud:searchFace') && cloud.status?.ready === true);
+  const available = computed(() => cloud.status?.ready === true);
 
   async function prepare(): Promise<void> {
-    if (!cloud.status && hasChannel('cloud:status')) await cloud.load();
+    if (!cloud.status) await cloud.load();
   }
 
   async function search(): Promise<void> {

@@ -8,7 +8,7 @@ import { computed, ref, watch } from 'vue';
 import type { UploadDto } from '../../src-main/contract/ipc';
 import type { FaceMatch } from '../../src-main/contract/search';
 import type { FaceDto } from '../../src-main/contract/vision';
-import { apiClient, hasChannel } from '../api/client';
+import { apiClient } from '../api/client';
 import { errorMessage } from './errors';
 
 export type SearchPhase = 'empty' | 'uploading' | 'detecting' | 'ready' | 'error';
@@ -35,7 +35,6 @@ export const useFaceSearchStore = defineStore('face-search', () => {
   let ticket = 0;
   let timer: ReturnType<typeof setTimeout> | null = null;
 
-  const available = computed(() => hasChannel('search:faces'));
   const selectedFace = computed(() => (selected.value === null ? null : faces.value[selected.value] ?? null));
 
   async function useFile(file: File): Promise<void> {
@@ -72,7 +71,7 @@ export const useFaceSearchStore = defineStore('face-search', () => {
 
   async function search(): Promise<void> {
     const q = selectedFace.value;
-    if (!q || !upload.value || !available.value) return;
+    if (!q || !upload.value) return;
     const mine = ++ticket;
     searching.value = true;
     error.value = null;
@@ -115,5 +114,5 @@ export const useFaceSearchStore = defineStore('face-search', () => {
     error.value = null;
   }
 
-  return { upload, faces, selected, phase, error, threshold, limit, results, searching, searched, available, selectedFace, useFile, choose, search, clear };
+  return { upload, faces, selected, phase, error, threshold, limit, results, searching, searched, selectedFace, useFile, choose, search, clear };
 });

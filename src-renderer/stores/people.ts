@@ -7,7 +7,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { CorrectionResult, FaceRef, FaceSuggestion, Person } from '../../src-main/contract/people';
 import type { TaskDto } from '../../src-main/contract/ipc';
-import { apiClient, hasChannel } from '../api/client';
+import { apiClient } from '../api/client';
 import { errorMessage } from './errors';
 
 const PAGE = 100;
@@ -32,7 +32,6 @@ export const usePeopleStore = defineStore('people', () => {
   const busy = ref(false);
   let ticket = 0;
 
-  const available = computed(() => hasChannel('people:list'));
   const visible = computed(() => {
     const q = query.value.trim().toLocaleLowerCase();
     const list = q ? persons.value.filter((p) => p.name?.toLocaleLowerCase().includes(q)) : persons.value;
@@ -178,7 +177,7 @@ export const usePeopleStore = defineStore('people', () => {
 
   return {
     persons, total, loading, error, query, showHidden, selected, suggestions, unassigned, unassignedTotal, busy,
-    available, visible, selectedPersons,
+    visible, selectedPersons,
     load, loadSuggestions, loadUnassigned, rename, mergeSelected, hideSelected, answer, toggle, clearSelection, setShowHidden, onTask, apply,
   };
 });

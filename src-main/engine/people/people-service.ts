@@ -1,7 +1,7 @@
 /**
  * The people service: persons as IMM figure clusters, kept incrementally, corrected by the user, and
- * exported. The engine facade exposes these methods one to one; every request is validated here too,
- * so the service is safe to call from anywhere. Writes (runs, corrections) are serialized; reads are not.
+ * exported. The facade hands out the service itself (`engine.people`); every request is validated here,
+ * so the service is safe to call from any door. Writes (runs, corrections) are serialized; reads are not.
  */
 import os from 'node:os';
 import type { z } from 'zod';
