@@ -4,25 +4,28 @@
  *
  * No electron import: pure, so it is tested directly.
  */
-import { dirname, isAbsolute, relative, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { APP_HOST, APP_SCHEME } from './app-protocol';
 
 export type AppLocation =
   | { kind: 'dev-server'; url: string; origin: string }
-  | { kind: 'file'; file: string; url: string };
+  /** The built renderer, served by the `app:` protocol from `root` (never from file://). */
+  | { kind: 'bundle'; root: string; url: string };
 
 export interface AppLocationInput {
   /** `app.isPackaged`: a shipped app never honours a URL from the environment. */
   isPackaged: boolean;
   /** `ELECTRON_RENDERER_URL`, set by `electron-vite dev`. */
   rendererUrl: string | undefined;
-  /** Absolute path of the built `index.html`. */
-  rendererFile: string;
+  /** Absolute path of the built renderer folder (the one holding `index.html`). */
+  rendererRoot: string;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-export function resolveAppLocation({ isPackaged, rendererUrl, rendererFile }: AppLocationInput): AppLocation {
+/** The page's own URL under the app scheme. */
+export const APP_PAGE_URL = `${APP_SCHEME}://${APP_HOST}/index.html`;
+
+export function resolveAppLocation({ isPackaged, rendererUrl, rendererRoot }: AppLocationInput): AppLocation {
   if (!isPackaged && rendererUrl) {
     const url = new URL(rendererUrl);
     // The preload's bridge is handed to whatever page loads: only a local dev server may be it.
@@ -31,7 +34,7 @@ export function resolveAppLocation({ isPackaged, rendererUrl, rendererFile }: Ap
     }
     return { kind: 'dev-server', url: url.href, origin: url.origin };
   }
-  return { kind: 'file', file: rendererFile, url: pathToFileURL(rendererFile).href };
+  return { kind: 'bundle', root: rendererRoot, url: APP_PAGE_URL };
 }
 
 export function isAppUrl(location: AppLocation, candidate: string | undefined | null): boolean {
@@ -43,23 +46,20 @@ export function isAppUrl(location: AppLocation, candidate: string | undefined | 
     return false;
   }
   if (location.kind === 'dev-server') return url.origin === location.origin;
-  // file:// has an opaque origin, so the page is matched by path: the app is exactly its index.html.
+  // WHATWG URL gives custom schemes an opaque origin ('null'), so scheme, host and path are
+  // compared: the app is exactly its index.html (the router lives in the hash), with no
+  // credentials or port that a look-alike URL could carry.
   const app = new URL(location.url);
-  return url.protocol === 'file:' && url.host === app.host && url.pathname === app.pathname;
+  return url.protocol === app.protocol && url.host === app.host && !url.username && !url.password && url.pathname === app.pathname;
 }
 
 const NETWORK_SCHEMES = new Set(['http:', 'https:', 'ws:', 'wss:', 'ftp:']);
 
-function isInside(dir: string, file: string): boolean {
-  const rel = relative(dir, file);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
-}
-
 /**
- * Requests the app never makes: any network origin but the dev server, and any local file outside
- * the built renderer (CSP's 'self' on a file:// page would admit every file on the disk; photos are
- * meant to reach the page through the face-media: protocol instead). Other schemes (data:, blob:,
- * devtools:, the media protocol) are left to the CSP and their own handlers.
+ * Requests the app never makes: any network origin but the dev server, and any file:// URL (the
+ * page comes from the app: protocol and photos through face-media:, both answered by handlers that
+ * vet the path). Other schemes (data:, blob:, devtools:, app:, face-media:) are left to the CSP and
+ * their own handlers.
  */
 export function isBlockedRequest(location: AppLocation, candidate: string): boolean {
   let url: URL;
@@ -74,16 +74,5 @@ export function isBlockedRequest(location: AppLocation, candidate: string): bool
     // Vite's hot-reload socket lives on the dev server's host and port under ws://.
     return url.hostname !== dev.hostname || url.port !== dev.port;
   }
-  if (url.protocol === 'file:') {
-    if (location.kind !== 'file') return true;
-    let file: string;
-    try {
-      file = fileURLToPath(url);
-    } catch {
-      return true;
-    }
-    const fold = (p: string): string => (process.platform === 'win32' || process.platform === 'darwin' ? p.toLowerCase() : p);
-    return !isInside(fold(dirname(location.file)), fold(file));
-  }
-  return false;
+  return url.protocol === 'file:';
 }

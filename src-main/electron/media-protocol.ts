@@ -1,7 +1,7 @@
 /**
  * `face-media://{kind}/{id}`: how the page loads thumbnails, previews, face crops and originals
- * inside the desktop app. A page on file:// may not read files (the session filter blocks them), so
- * media comes only through here, and only for what the engine vouches for: the id must be one of the
+ * inside the desktop app. The page (on app://) may not read files (the session filter blocks every
+ * file:// request), so media comes only through here, and only for what the engine vouches for: the id must be one of the
  * library's, the file inside a library folder (see engine/media/media-files.ts, which resolves it in the
  * engine process). Anything else is refused before the engine is asked.
  */

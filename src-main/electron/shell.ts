@@ -1,6 +1,6 @@
 /**
  * The Electron shell's lifecycle: one instance, hardened sessions and windows, the engine in a
- * utility process, the IPC bridge, the media protocol, menus and taskbar progress. It owns no
+ * utility process, the IPC bridge, the app: and media protocols, menus and taskbar progress. It owns no
  * product logic: everything the page asks beyond `app:*` and `dialog:*` is validated here and
  * forwarded to the engine process.
  */
@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { BrowserWindow, Menu, MessageChannelMain, app, dialog, ipcMain, protocol, safeStorage, session, shell, utilityProcess } from 'electron';
 import { EVENT_CONTRACT, MEDIA_SCHEME, type EventName } from '../contract/ipc';
 import { isAppUrl, resolveAppLocation } from './app-location';
+import { APP_SCHEME, APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './app-protocol';
+import { contentSecurityPolicy } from '../transport/csp';
 import { EngineProcess, type ChildProcessLike, type MainPort } from './engine-process';
 import { createShellHandlers } from './handlers';
 import { createInvokeDispatcher, registerInvokeHandlers } from './ipc-router';
@@ -25,7 +27,7 @@ export type ShellStart = 'started' | 'second-instance';
 export const BUILD_PATHS = {
   main: join('out', 'main', 'index.js'),
   preload: join('out', 'preload', 'index.cjs'),
-  renderer: join('out', 'renderer', 'index.html'),
+  renderer: join('out', 'renderer'),
 } as const;
 
 /**
@@ -53,7 +55,8 @@ export let engineProcess: EngineProcess | null = null;
 export async function startShell(): Promise<ShellStart> {
   // Must precede 'ready': it applies to every renderer, including ones Electron creates itself.
   app.enableSandbox();
-  protocol.registerSchemesAsPrivileged([MEDIA_SCHEME_PRIVILEGES]);
+  // One call for both schemes: Electron keeps only the last call's list.
+  protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES, MEDIA_SCHEME_PRIVILEGES]);
 
   if (!app.requestSingleInstanceLock()) {
     // Two instances would index into the same library database; the first one is focused instead.
@@ -81,9 +84,12 @@ export async function startShell(): Promise<ShellStart> {
   const location = resolveAppLocation({
     isPackaged: app.isPackaged,
     rendererUrl: process.env['ELECTRON_RENDERER_URL'],
-    rendererFile: join(root, BUILD_PATHS.renderer),
+    rendererRoot: join(root, BUILD_PATHS.renderer),
   });
   installSessionSecurity(session.defaultSession, { location, dev: location.kind === 'dev-server' });
+  if (location.kind === 'bundle') {
+    session.defaultSession.protocol.handle(APP_SCHEME, createAppProtocolHandler(location.root, contentSecurityPolicy({ delivery: 'header' })));
+  }
 
   // ---- the engine, in its own process ---------------------------------------------------------
   // The utility process has no safeStorage; main encrypts the cloud AccessKey for it over the port.

@@ -1,6 +1,6 @@
 /**
  * The main window: locked-down web preferences, remembered bounds, navigation lock, and the page
- * (dev server or built file) it shows.
+ * (dev server, or the built bundle on app://) it shows.
  */
 import { BrowserWindow, nativeTheme, screen, type WebPreferences } from 'electron';
 import type { AppLocation } from './app-location';
@@ -67,9 +67,7 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     saveWindowState(options.stateFile, window.getNormalBounds(), window.isMaximized());
   });
 
-  const load = options.location.kind === 'dev-server'
-    ? window.loadURL(options.location.url)
-    : window.loadFile(options.location.file);
-  load.catch((error: unknown) => console.error('the app page failed to load:', error));
+  // The built page is loaded from app:// (see app-protocol.ts), never with loadFile.
+  window.loadURL(options.location.url).catch((error: unknown) => console.error('the app page failed to load:', error));
   return window;
 }

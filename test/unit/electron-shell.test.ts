@@ -2,9 +2,9 @@
  * The Electron shell against a stand-in `electron` module (test/unit/fakes/electron.ts): the
  * security posture of the window and session, the IPC bridge on both sides, and the lifecycle.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AppInfoSchema, INVOKE_CHANNELS } from '../../src-main/contract/ipc';
@@ -36,12 +36,22 @@ afterEach(() => {
   delete process.env['ELECTRON_RENDERER_URL'];
 });
 
+/** A built renderer where the shell looks for it (app path = userData here), and a secret beside it. */
+function writeRenderer(): string {
+  const root = join(userData, 'out', 'renderer');
+  mkdirSync(join(root, 'assets'), { recursive: true });
+  writeFileSync(join(root, 'index.html'), '<!doctype html><title>Face Organizer</title>');
+  writeFileSync(join(root, 'assets', 'index-abc.js'), 'console.log("app")');
+  writeFileSync(join(userData, 'out', 'secret.txt'), 'not for the page');
+  writeFileSync(join(userData, 'secret.txt'), 'not for the page');
+  return root;
+}
+
 async function start(): Promise<{ window: InstanceType<typeof FakeBrowserWindow>; appUrl: string }> {
   expect(await startShell()).toBe('started');
   expect(FakeBrowserWindow.instances).toHaveLength(1);
   const window = FakeBrowserWindow.instances[0]!;
-  const appUrl = window.loadedUrl ?? pathToFileURL(window.loadedFile!).href;
-  return { window, appUrl };
+  return { window, appUrl: window.loadedUrl! };
 }
 
 describe('main window', () => {
@@ -63,12 +73,14 @@ describe('main window', () => {
     expect(String(prefs['preload'])).toMatch(/[\\/]preload[\\/]index\.cjs$/);
   });
 
-  it('loads the built index.html, and ignores ELECTRON_RENDERER_URL once packaged', async () => {
+  it('loads the built index.html from app://, and ignores ELECTRON_RENDERER_URL once packaged', async () => {
+    writeRenderer();
     process.env['ELECTRON_RENDERER_URL'] = 'http://localhost:5173';
     app.isPackaged = true;
     const { window } = await start();
-    expect(window.loadedUrl).toBeNull();
-    expect(window.loadedFile).toMatch(/[\\/]renderer[\\/]index\.html$/);
+    expect(window.loadedFile).toBeNull();
+    expect(window.loadedUrl).toBe('app://face-organizer/index.html');
+    await vi.waitFor(() => expect(window.loadedStatus).toBe(200));
     expect(window.options.webPreferences!['devTools']).toBe(false);
   });
 
@@ -177,17 +189,17 @@ describe('session', () => {
     expect(policy).not.toContain('unsafe');
   });
 
-  it('cancels requests for remote content and for local files outside the app', async () => {
+  it('cancels requests for remote content and for any local file', async () => {
     const { window } = await start();
     const ses = session.defaultSession;
     expect(ses.request('https://example.com/tracker.png')).toBe(true);
     expect(ses.request('http://192.168.1.2/')).toBe(true);
     expect(ses.request('wss://example.com/socket')).toBe(true);
-    const rendererDir = dirname(window.loadedFile!);
-    expect(ses.request(pathToFileURL(join(rendererDir, 'assets', 'index.js')).href)).toBe(false);
+    // The page and its assets come from app://: no file:// request is needed, so none is allowed,
+    // not even for the renderer's own files.
+    expect(ses.request(new URL('assets/index.js', window.loadedUrl!).href)).toBe(false);
+    expect(ses.request(pathToFileURL(join(userData, 'out', 'renderer', 'assets', 'index.js')).href)).toBe(true);
     expect(ses.request(pathToFileURL(join(userData, 'photo.jpg')).href)).toBe(true);
-    expect(ses.request(`${pathToFileURL(rendererDir).href}/../../../etc/passwd`)).toBe(true);
-    expect(ses.request(pathToFileURL(`${rendererDir}-evil/x.js`).href)).toBe(true);
     expect(ses.request('file:///etc/passwd')).toBe(true);
     expect(ses.request('devtools://devtools/bundled/inspector.html')).toBe(false);
     expect(ses.request('data:image/png;base64,AAAA')).toBe(false);
@@ -241,7 +253,7 @@ describe('IPC, main side', () => {
 
   it('refuses calls from frames that are not the app', async () => {
     await start();
-    for (const sender of ['https://evil.example/', 'file:///tmp/other.html', '']) {
+    for (const sender of ['https://evil.example/', 'file:///tmp/other.html', 'app://other-host/index.html', 'app://face-organizer/other.html', 'app://user:pw@face-organizer/index.html', '']) {
       expect(await ipcMain.invoke('app:info', undefined, sender)).toMatchObject({ ok: false, error: { code: 'UNTRUSTED_SENDER' } });
     }
   });
@@ -443,10 +455,75 @@ describe('cloud AccessKey and the system keychain', () => {
   });
 });
 
+describe('app: protocol in the shell', () => {
+  it('is registered privileged with face-media: in one call: standard, secure, fetch, no CSP bypass or CORS', async () => {
+    await start();
+    const app = protocol.privileged.find((p) => p.scheme === 'app');
+    expect(app?.privileges).toEqual({ standard: true, secure: true, supportFetchAPI: true, codeCache: true });
+    expect(protocol.privileged.map((p) => p.scheme).sort()).toEqual(['app', 'face-media']);
+    expect(session.defaultSession.protocol.handlers.has('app')).toBe(true);
+  });
+
+  it('serves the built page and its assets with the strict CSP as a header', async () => {
+    writeRenderer();
+    const { window } = await start();
+    const fetchApp = (path: string, init?: RequestInit) => session.defaultSession.protocol.fetch(new URL(path, window.loadedUrl!).href, init);
+    const page = await fetchApp('/index.html');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toBe(contentSecurityPolicy({ delivery: 'header' }));
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(await page.text()).toContain('<title>Face Organizer</title>');
+    expect((await fetchApp('/')).status).toBe(200);
+    const script = await fetchApp('assets/index-abc.js');
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await script.text()).toBe('console.log("app")');
+    const head = await fetchApp('/index.html', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+    expect((await fetchApp('/index.html', { method: 'POST', body: 'x' })).status).toBe(405);
+  });
+
+  it('refuses traversal out of the renderer folder, other hosts and folders', async () => {
+    writeRenderer();
+    await start();
+    const get = async (url: string) => {
+      const response = await session.defaultSession.protocol.fetch(url);
+      return { status: response.status, body: await response.text() };
+    };
+    for (const url of [
+      'app://face-organizer/../secret.txt',
+      'app://face-organizer/../../secret.txt',
+      'app://face-organizer/..%2fsecret.txt',
+      'app://face-organizer/%2e%2e/secret.txt',
+      'app://face-organizer/assets/%2E%2E/%2E%2E/secret.txt',
+      'app://face-organizer/assets/..%5c..%5csecret.txt',
+      `app://face-organizer/${encodeURIComponent(join(userData, 'secret.txt'))}`,
+      'app://face-organizer/index.html%00.js',
+      'app://face-organizer/assets',
+      'app://face-organizer/assets/',
+      'app://face-organizer/missing.js',
+      'app://other-host/index.html',
+    ]) {
+      const { status, body } = await get(url);
+      expect(status, url).toBe(404);
+      expect(body, url).not.toContain('not for the page');
+    }
+  });
+
+  it('is not registered when the page comes from the dev server', async () => {
+    process.env['ELECTRON_RENDERER_URL'] = 'http://localhost:5173';
+    await start();
+    expect(session.defaultSession.protocol.handlers.has('app')).toBe(false);
+  });
+});
+
 describe('face-media: protocol in the shell', () => {
   it('is registered privileged before ready: standard, secure, streaming, without bypassing the CSP', async () => {
     await start();
-    expect(protocol.privileged).toEqual([{ scheme: 'face-media', privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } }]);
+    // One call registers both schemes: Electron keeps only the last call's list.
+    expect(protocol.registerSchemesAsPrivileged).toHaveBeenCalledTimes(1);
+    expect(protocol.privileged).toContainEqual({ scheme: 'face-media', privileges: { standard: true, secure: true, stream: true, supportFetchAPI: true } });
     expect(session.defaultSession.protocol.handlers.has('face-media')).toBe(true);
     // Registering after ready is an error in Electron, and in the stand-in.
     expect(() => protocol.registerSchemesAsPrivileged([])).toThrow(/before app is ready/);

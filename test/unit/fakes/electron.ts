@@ -2,11 +2,12 @@
  * A stand-in for the `electron` module, for `vi.mock('electron', () => import('./fakes/electron'))`.
  * Electron's binary cannot run in CI, so this records what the shell asks of Electron (window
  * options, web contents and session handlers, IPC handlers, app events) and lets tests play the
- * renderer's or the OS's part. Behaviour the shell relies on is copied from Electron 39:
+ * renderer's or the OS's part. Behaviour the shell relies on is copied from Electron 45:
  * - `ipcMain.handle` refuses a second handler per channel; invoking an unhandled channel rejects;
  * - navigation events carry `url` on the event and honour `preventDefault()`;
  * - `app.requestSingleInstanceLock()` is false in the second process, `app.quit()` is asynchronous;
- * - `protocol.registerSchemesAsPrivileged` throws once the app is ready;
+ * - `protocol.registerSchemesAsPrivileged` throws once the app is ready, and each call replaces the
+ *   schemes of the one before (Electron documents it as callable once; later calls win);
  * - `session.protocol.handle` refuses a second handler per scheme; a handler gets a fetch `Request`
  *   and answers a `Response`;
  * - `utilityProcess.fork` starts a child whose `postMessage(message, [port])` arrives on the child's
@@ -104,9 +105,20 @@ export class FakeBrowserWindow extends EventEmitter {
     app.emit('web-contents-created', fakeEvent(), this.webContents);
   }
 
-  loadURL(url: string): Promise<void> {
+  /** The status the page's own URL answered with, when a custom protocol handler served it. */
+  loadedStatus: number | null = null;
+
+  /**
+   * Like Electron, a custom scheme loads only through a handler registered on the session (else
+   * the load fails with ERR_UNKNOWN_URL_SCHEME); an error status still loads (as an error page).
+   */
+  async loadURL(url: string): Promise<void> {
     this.loadedUrl = url;
-    return Promise.resolve();
+    const scheme = new URL(url).protocol.replace(/:$/, '');
+    if (['http', 'https', 'file', 'data', 'about'].includes(scheme)) return;
+    const response = await session.defaultSession.protocol.fetch(url);
+    this.loadedStatus = response.status;
+    await response.body?.cancel();
   }
 
   loadFile(file: string): Promise<void> {
@@ -465,7 +477,7 @@ export const protocol = {
   privileged: [] as Array<{ scheme: string; privileges: Record<string, boolean> }>,
   registerSchemesAsPrivileged: vi.fn((schemes: Array<{ scheme: string; privileges: Record<string, boolean> }>) => {
     if (app.ready) throw new Error('protocol.registerSchemesAsPrivileged should be called before app is ready');
-    protocol.privileged.push(...schemes);
+    protocol.privileged = [...schemes];
   }),
 };
 
