@@ -1,15 +1,24 @@
 /**
- * What can be checked of the packaging here without electron-builder or Electron's downloads: the
- * config parses, every native binary of a production dependency lies under an asarUnpack pattern,
- * the files patterns cover the built entries (main, its engine chunks and worker entries, preload,
- * renderer), the models ship as extra resources, and the icons and entitlements exist.
+ * What can be checked of the packaging here without Electron's downloads: the config passes
+ * electron-builder's own schema, the fuses it sets flip the right bits (through electron-builder's
+ * fuse mapping and @electron/fuses, on a stand-in fuse wire), every build target has its native
+ * packages in the lock file, each platform ships only its own ONNX Runtime binaries, every native
+ * binary of a production dependency lies under an asarUnpack pattern, the files patterns cover the
+ * built entries (main, its engine chunks and worker entries, preload, renderer), the models ship as
+ * extra resources, and the icons and entitlements exist. Patterns are matched with electron-builder's
+ * own rules (minimatch with dots, the last matching pattern wins).
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/paths';
+
+type Platform = 'darwin' | 'win32' | 'linux';
+interface Target { target: string; arch: string[] }
+interface PlatformConfig { target: Target[]; icon: string; files?: string[] }
 
 interface BuilderConfig {
   appId: string;
@@ -20,26 +29,52 @@ interface BuilderConfig {
   extraResources: { from: string; to: string; filter: string[] }[];
   npmRebuild: boolean;
   directories: { output: string; buildResources: string };
-  mac: { target: { target: string; arch: string[] }[]; icon: string; entitlements: string; hardenedRuntime: boolean };
-  win: { target: { target: string }[]; icon: string };
-  linux: { target: { target: string }[]; icon: string; category: string };
+  mac: PlatformConfig & { entitlements: string; hardenedRuntime: boolean };
+  win: PlatformConfig;
+  linux: PlatformConfig & { category: string };
+  electronFuses: Record<string, boolean>;
 }
 
+const require = createRequire(import.meta.url);
 // js-yaml comes with eslint; its types are not installed.
-const yaml = createRequire(import.meta.url)('js-yaml') as { load(text: string): unknown };
+const yaml = require('js-yaml') as { load(text: string): unknown };
 const config = yaml.load(readFileSync(join(REPO_ROOT, 'electron-builder.yml'), 'utf8')) as BuilderConfig;
-const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string>; scripts: Record<string, string> };
+const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string>; devDependencies: Record<string, string>; scripts: Record<string, string> };
 
-/** electron-builder's patterns as used here: `dir/**\/*`, exact files, and `!` exclusions. */
+// electron-builder's own pieces: its minimatch, its schema check, its fuse mapping.
+const builderRequire = createRequire(require.resolve('app-builder-lib/package.json'));
+type MinimatchLike = { negate: boolean; match(path: string): boolean };
+const { Minimatch } = builderRequire('minimatch') as { Minimatch: new (pattern: string, options: { dot: boolean }) => MinimatchLike };
+
+/** electron-builder's filter (util/filter.js minimatchAll): with a match only exclusions are retried, without one only inclusions. */
 function covered(patterns: string[], file: string): boolean {
-  let hit = false;
-  for (const raw of patterns) {
-    const negate = raw.startsWith('!');
-    const p = negate ? raw.slice(1) : raw;
-    const re = new RegExp(`^${p.split('**/*').map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*')).join('.*')}$`);
-    if (re.test(file)) hit = !negate;
+  let match = false;
+  for (const pattern of patterns.map((p) => new Minimatch(p, { dot: true }))) {
+    if (match !== pattern.negate) continue;
+    match = pattern.match(file);
   }
-  return hit;
+  return match;
+}
+
+const PLATFORMS: Array<{ key: 'mac' | 'win' | 'linux'; os: Platform }> = [
+  { key: 'mac', os: 'darwin' },
+  { key: 'win', os: 'win32' },
+  { key: 'linux', os: 'linux' },
+];
+
+/** Every (os, arch) the config builds, e.g. darwin/arm64, win32/x64, linux/x64. */
+function buildTargets(): Array<{ key: 'mac' | 'win' | 'linux'; os: Platform; arch: string }> {
+  const out = new Map<string, { key: 'mac' | 'win' | 'linux'; os: Platform; arch: string }>();
+  for (const { key, os } of PLATFORMS) {
+    for (const t of config[key].target) for (const arch of t.arch) out.set(`${os}/${arch}`, { key, os, arch });
+  }
+  return [...out.values()];
+}
+
+/** What reaches node_modules in the package for one platform: electron-builder prepends `**\/*` to the exclusions of `files` and the platform's `files`. */
+function shippedModuleFile(key: 'mac' | 'win' | 'linux', file: string): boolean {
+  const exclusions = [...config.files, ...(config[key].files ?? [])].filter((p) => p.startsWith('!'));
+  return covered(['**/*', ...exclusions], file);
 }
 
 function walk(dir: string, out: string[] = []): string[] {
@@ -71,7 +106,7 @@ describe('electron-builder config', () => {
     expect(config.productName).toBe('Face Organizer');
     expect(config.appId).toMatch(/^[a-z0-9.-]+$/);
     expect(config.mac.target.map((t) => t.target)).toEqual(['dmg']);
-    expect(config.mac.target[0]!.arch).toEqual(expect.arrayContaining(['arm64', 'x64']));
+    expect(config.mac.target[0]!.arch).toEqual(['arm64']);
     expect(config.win.target.map((t) => t.target)).toEqual(['nsis']);
     expect(config.linux.target.map((t) => t.target)).toEqual(['AppImage', 'deb']);
     expect(config.npmRebuild).toBe(false);
@@ -92,7 +127,7 @@ describe('electron-builder config', () => {
     const natives: string[] = [];
     // Packages the files patterns leave out are not shipped at all.
     const exclusions = config.files.filter((p) => p.startsWith('!'));
-    const shipped = productionPackages().filter((name) => covered(['node_modules/**/*', ...exclusions], `node_modules/${name}/package.json`));
+    const shipped = productionPackages().filter((name) => covered(['**/*', ...exclusions], `node_modules/${name}/package.json`));
     expect(shipped).not.toContain('@huggingface/transformers');
     for (const name of shipped) {
       for (const file of walk(join(REPO_ROOT, 'node_modules', name))) {
@@ -131,5 +166,129 @@ describe('electron-builder config', () => {
     for (const s of ['dist', 'dist:mac', 'dist:win', 'dist:linux', 'dist:dir']) {
       expect(pkg.scripts[s]).toContain('electron-builder --config electron-builder.yml');
     }
+  });
+});
+
+describe('native packages per build target', () => {
+  interface LockEntry { version: string; optional?: boolean; os?: string[]; cpu?: string[]; libc?: string[]; dev?: boolean; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }
+  const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+  const entry = (name: string): LockEntry | undefined => lock.packages[`node_modules/${name}`];
+  /** Optional dependencies published per platform (they carry `os`/`cpu` in the lock). */
+  const platformChildren = (name: string): string[] => Object.keys(entry(name)?.optionalDependencies ?? {}).filter((d) => entry(d)?.cpu);
+  const fits = (e: LockEntry, os: Platform, arch: string): boolean =>
+    !!e.os?.includes(os) && !!e.cpu?.includes(arch) && (os !== 'linux' || !e.libc || e.libc.includes('glibc'));
+
+  /** Production packages (from the lock) that ship their native code as per-platform packages. */
+  function nativeFamilies(): string[] {
+    const seen = new Set<string>();
+    const visit = (name: string) => {
+      const e = entry(name);
+      if (!e || seen.has(name)) return;
+      seen.add(name);
+      for (const d of Object.keys({ ...e.dependencies, ...e.optionalDependencies })) visit(d);
+    };
+    Object.keys(pkg.dependencies).forEach(visit);
+    // LanceDB's embedding helpers are left out of the package (files patterns), so their natives are not needed.
+    // The per-platform packages themselves are optional; their parents are not.
+    return [...seen].filter((name) => !entry(name)!.optional && platformChildren(name).length > 0 && shippedModuleFile('linux', `node_modules/${name}/package.json`));
+  }
+
+  it('finds the native families the app loads', () => {
+    expect(nativeFamilies()).toEqual(expect.arrayContaining(['@lancedb/lancedb', 'sharp', '@ffmpeg-installer/ffmpeg']));
+    expect(entry('@lancedb/lancedb')?.dev).toBeUndefined();
+  });
+
+  it('has, for every OS and architecture built, each native package in the lock file (npm ci installs it there)', () => {
+    const missing: string[] = [];
+    const check = (name: string, os: Platform, arch: string, path: string[]) => {
+      const children = platformChildren(name);
+      if (children.length === 0) return;
+      const fitting = children.filter((c) => fits(entry(c)!, os, arch));
+      if (fitting.length === 0) missing.push(`${[...path, name].join(' > ')}: nothing for ${os}-${arch}`);
+      for (const c of fitting) check(c, os, arch, [...path, name]);
+    };
+    const targets = buildTargets();
+    expect(targets.map((t) => `${t.os}/${t.arch}`).sort()).toEqual(['darwin/arm64', 'linux/x64', 'win32/x64']);
+    for (const family of nativeFamilies()) for (const { os, arch } of targets) check(family, os, arch, []);
+    expect(missing).toEqual([]);
+  });
+
+  it('ships only the platform\'s own ONNX Runtime binaries in each package', () => {
+    const binDir = join(REPO_ROOT, 'node_modules', 'onnxruntime-node', 'bin');
+    const binaries = walk(binDir).map((f) => `node_modules/onnxruntime-node/bin/${relative(binDir, f).split(sep).join('/')}`);
+    expect(binaries.length).toBeGreaterThan(6);
+    for (const { key, os, arch } of buildTargets()) {
+      const shipped = binaries.filter((f) => shippedModuleFile(key, f));
+      expect(shipped.some((f) => f.includes(`/${os}/${arch}/onnxruntime_binding.node`)), `${os}/${arch}`).toBe(true);
+      expect(shipped.filter((f) => !f.includes(`/${os}/${arch}/`)), `${os}/${arch}`).toEqual([]);
+      // The binding stays loadable: what ships is unpacked from the asar.
+      for (const f of shipped) expect(covered(config.asarUnpack, f), f).toBe(true);
+    }
+    // The JavaScript of the package ships everywhere.
+    for (const { key } of PLATFORMS) expect(shippedModuleFile(key, 'node_modules/onnxruntime-node/dist/index.js')).toBe(true);
+  });
+});
+
+describe('Electron fuses', () => {
+  it('are set in the build: RunAsNode, NODE_OPTIONS and --inspect off, asar integrity and asar-only on, no file:// privileges', () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+      enableCookieEncryption: false,
+      loadBrowserProcessSpecificV8Snapshot: false,
+    });
+    // asar integrity needs the archive and its hash: neither may be switched off.
+    expect(config.asar).toBe(true);
+    expect(config).not.toHaveProperty('disableAsarIntegrity');
+  });
+
+  it('pass electron-builder\'s configuration schema (a misspelt option fails the build there)', async () => {
+    const { validateConfiguration } = builderRequire('./out/util/config/config') as { validateConfiguration(c: unknown, log: { isEnabled: boolean; add(): void }): Promise<void> };
+    const log = { isEnabled: false, add: () => undefined };
+    await expect(validateConfiguration(config, log)).resolves.toBeUndefined();
+    await expect(validateConfiguration({ ...config, electronFuses: { ...config.electronFuses, runAsNod: false } }, log)).rejects.toThrow(/electronFuses/);
+  });
+
+  it('flip the intended bits of an Electron fuse wire through electron-builder\'s mapping', async () => {
+    const { PlatformPackager } = builderRequire('app-builder-lib') as { PlatformPackager: { prototype: { generateFuseConfig(f: unknown): Promise<Record<string, unknown>> } } };
+    const fuses = builderRequire('@electron/fuses') as {
+      flipFuses(path: string, config: Record<string, unknown>): Promise<unknown>;
+      getCurrentFuseWire(path: string): Promise<Record<string, unknown>>;
+      FuseV1Options: Record<string, number>;
+    };
+    const { SENTINEL, FuseState } = builderRequire('@electron/fuses/dist/constants') as { SENTINEL: string; FuseState: Record<string, number> };
+    const O = fuses.FuseV1Options;
+    // A stand-in binary: Electron's sentinel, wire version 1, length 8, then Electron's defaults
+    // (RunAsNode, NODE_OPTIONS, --inspect and file:// privileges on; the rest off).
+    const defaults = [1, 0, 1, 1, 0, 0, 0, 1].map((on) => (on ? FuseState['ENABLE']! : FuseState['DISABLE']!));
+    const dir = mkdtempSync(join(tmpdir(), 'fo-fuses-'));
+    try {
+      const binary = join(dir, 'face-organizer');
+      writeFileSync(binary, Buffer.concat([Buffer.alloc(64, 7), Buffer.from(SENTINEL), Buffer.from([1, defaults.length, ...defaults]), Buffer.alloc(64, 7)]));
+      const fuseConfig = await PlatformPackager.prototype.generateFuseConfig.call({}, config.electronFuses);
+      await fuses.flipFuses(binary, fuseConfig);
+      const wire = await fuses.getCurrentFuseWire(binary);
+      const on = (o: string) => wire[String(O[o])] === FuseState['ENABLE'];
+      expect(on('RunAsNode')).toBe(false);
+      expect(on('EnableNodeOptionsEnvironmentVariable')).toBe(false);
+      expect(on('EnableNodeCliInspectArguments')).toBe(false);
+      expect(on('EnableEmbeddedAsarIntegrityValidation')).toBe(true);
+      expect(on('OnlyLoadAppFromAsar')).toBe(true);
+      expect(on('GrantFileProtocolExtraPrivileges')).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('release tooling', () => {
+  it('has electron-builder and the newest supported Electron as exact devDependencies', () => {
+    expect(pkg.devDependencies['electron-builder']).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(Number(pkg.devDependencies['electron']!.split('.')[0])).toBeGreaterThanOrEqual(45);
+    expect(pkg.dependencies).not.toHaveProperty('electron');
   });
 });
