@@ -1,6 +1,6 @@
 /**
  * A small hash router: the views are few and flat, and the hash keeps a reload on the same view
- * (in Electron the page is a file:// URL, in web mode a single page). `#/people`, `#/person/<id>`,
+ * (in Electron the page is app://face-organizer/index.html, in web mode a single page). `#/people`, `#/person/<id>`,
  * `#/photo/<id>`… The web token also arrives in the hash; the API client takes it out first.
  */
 import { computed, reactive, readonly } from 'vue';

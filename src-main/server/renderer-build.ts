@@ -51,7 +51,7 @@ export async function buildRenderer(outDir = RENDERER_OUT): Promise<void> {
     ...renderer,
     configFile: false,
     mode: 'production',
-    // electron-vite loads the page from file://, so its assets are referenced relatively; so do we.
+    // The desktop app serves the build from app:// with relative asset URLs; so do we.
     base: './',
     logLevel: 'warn',
     build: { ...renderer.build, outDir, emptyOutDir: true },

@@ -1,7 +1,8 @@
 /**
- * The renderer's Content Security Policy, in one place: main sends it as a response header, and
+ * The renderer's Content Security Policy, in one place: main sends it as a response header (the
+ * app: protocol answers every file of the built page with it, see app-protocol.ts), and
  * `src-renderer/index.html` carries the same policy as a <meta> (a unit test keeps the two equal),
- * because pages loaded from file:// get no response headers for main to add it to.
+ * so the page is covered however it is served (the dev server, web mode).
  *
  * No electron import: the build config and the tests read this module too.
  */
