@@ -47,9 +47,12 @@ type MinimatchLike = { negate: boolean; match(path: string): boolean };
 const { Minimatch } = builderRequire('minimatch') as { Minimatch: new (pattern: string, options: { dot: boolean }) => MinimatchLike };
 
 /** electron-builder's filter (util/filter.js minimatchAll): with a match only exclusions are retried, without one only inclusions. */
+const compiled = new Map<string, MinimatchLike>();
 function covered(patterns: string[], file: string): boolean {
   let match = false;
-  for (const pattern of patterns.map((p) => new Minimatch(p, { dot: true }))) {
+  for (const raw of patterns) {
+    let pattern = compiled.get(raw);
+    if (!pattern) compiled.set(raw, (pattern = new Minimatch(raw, { dot: true })));
     if (match !== pattern.negate) continue;
     match = pattern.match(file);
   }
@@ -71,9 +74,17 @@ function buildTargets(): Array<{ key: 'mac' | 'win' | 'linux'; os: Platform; arc
   return [...out.values()];
 }
 
-/** What reaches node_modules in the package for one platform: electron-builder prepends `**\/*` to the exclusions of `files` and the platform's `files`. */
-function shippedModuleFile(key: 'mac' | 'win' | 'linux', file: string): boolean {
-  const exclusions = [...config.files, ...(config[key].files ?? [])].filter((p) => p.startsWith('!'));
+/**
+ * electron-builder's file macros as used here: `${platform}` is the building OS (process.platform;
+ * each OS builds for itself) and `${arch}` the target architecture.
+ */
+function expand(pattern: string, os: string, arch: string): string {
+  return pattern.replaceAll('${platform}', os).replaceAll('${arch}', arch);
+}
+
+/** What reaches node_modules in the package built on `os` for `arch`: electron-builder puts `**\/*` before the exclusions of `files`. */
+function shippedModuleFile(os: string, arch: string, file: string): boolean {
+  const exclusions = config.files.filter((p) => p.startsWith('!')).map((p) => expand(p, os, arch));
   return covered(['**/*', ...exclusions], file);
 }
 
@@ -126,11 +137,11 @@ describe('electron-builder config', () => {
   it('unpacks every native binary of a production dependency from the asar', () => {
     const natives: string[] = [];
     // Packages the files patterns leave out are not shipped at all.
-    const exclusions = config.files.filter((p) => p.startsWith('!'));
-    const shipped = productionPackages().filter((name) => covered(['**/*', ...exclusions], `node_modules/${name}/package.json`));
+    const shipped = productionPackages().filter((name) => shippedModuleFile(process.platform, process.arch, `node_modules/${name}/package.json`));
     expect(shipped).not.toContain('@huggingface/transformers');
     for (const name of shipped) {
       for (const file of walk(join(REPO_ROOT, 'node_modules', name))) {
+        if (!shippedModuleFile(process.platform, process.arch, relative(REPO_ROOT, file).split(sep).join('/'))) continue;
         const isNative = file.endsWith('.node') || /\.(so(\.\d+)*|dylib|dll)$/.test(file) || (name.startsWith('@ffmpeg-installer/') && /ffmpeg(\.exe)?$/.test(file));
         if (isNative) natives.push(relative(REPO_ROOT, file).split(sep).join('/'));
       }
@@ -190,7 +201,7 @@ describe('native packages per build target', () => {
     Object.keys(pkg.dependencies).forEach(visit);
     // LanceDB's embedding helpers are left out of the package (files patterns), so their natives are not needed.
     // The per-platform packages themselves are optional; their parents are not.
-    return [...seen].filter((name) => !entry(name)!.optional && platformChildren(name).length > 0 && shippedModuleFile('linux', `node_modules/${name}/package.json`));
+    return [...seen].filter((name) => !entry(name)!.optional && platformChildren(name).length > 0 && shippedModuleFile('linux', 'x64', `node_modules/${name}/package.json`));
   }
 
   it('finds the native families the app loads', () => {
@@ -217,15 +228,35 @@ describe('native packages per build target', () => {
     const binDir = join(REPO_ROOT, 'node_modules', 'onnxruntime-node', 'bin');
     const binaries = walk(binDir).map((f) => `node_modules/onnxruntime-node/bin/${relative(binDir, f).split(sep).join('/')}`);
     expect(binaries.length).toBeGreaterThan(6);
-    for (const { key, os, arch } of buildTargets()) {
-      const shipped = binaries.filter((f) => shippedModuleFile(key, f));
+    for (const { os, arch } of buildTargets()) {
+      const shipped = binaries.filter((f) => shippedModuleFile(os, arch, f));
       expect(shipped.some((f) => f.includes(`/${os}/${arch}/onnxruntime_binding.node`)), `${os}/${arch}`).toBe(true);
       expect(shipped.filter((f) => !f.includes(`/${os}/${arch}/`)), `${os}/${arch}`).toEqual([]);
       // The binding stays loadable: what ships is unpacked from the asar.
       for (const f of shipped) expect(covered(config.asarUnpack, f), f).toBe(true);
     }
     // The JavaScript of the package ships everywhere.
-    for (const { key } of PLATFORMS) expect(shippedModuleFile(key, 'node_modules/onnxruntime-node/dist/index.js')).toBe(true);
+    for (const { os, arch } of buildTargets()) expect(shippedModuleFile(os, arch, 'node_modules/onnxruntime-node/dist/index.js')).toBe(true);
+  });
+
+  it('keeps one files list: platform-level `files` would replace it, not add to it', () => {
+    // Seen in a real electron-builder 26 run (docs/packaging.md): with linux.files set, the
+    // top-level list was dropped and the whole checkout was packed into app.asar.
+    for (const { key } of PLATFORMS) expect(config[key]).not.toHaveProperty('files');
+  });
+
+  it('leaves out only packages that nothing shipped depends on', () => {
+    const excluded = (name: string) => !shippedModuleFile('linux', 'x64', `node_modules/${name}/package.json`);
+    const left = Object.keys(lock.packages)
+      .filter((path) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(path) && !lock.packages[path]!.dev)
+      .map((path) => path.slice('node_modules/'.length));
+    const out = left.filter(excluded);
+    expect(out).toEqual(expect.arrayContaining(['@huggingface/transformers', 'onnxruntime-web']));
+    const needers = left.filter((name) => !excluded(name)).flatMap((name) => {
+      const e = entry(name)!;
+      return Object.keys({ ...e.dependencies, ...e.optionalDependencies }).filter((d) => out.includes(d) && !(e.optionalDependencies ?? {})[d]).map((d) => `${name} -> ${d}`);
+    });
+    expect(needers).toEqual([]);
   });
 });
 
