@@ -2,10 +2,11 @@
 /**
  * Makes sure Electron's binary is present before `npm start` / `npm run dev` launch it.
  *
- * .npmrc sets ignore-scripts=true so that no install step reaches GitHub; that also skips
- * electron's own postinstall, which is what downloads the binary. This script runs that same
+ * No install step downloads it: .npmrc sets ignore-scripts=true so that nothing reaches GitHub
+ * during install, and from Electron 45 on the package has no install script anyway (its index.js
+ * downloads on first require, with a stack trace when that fails). This script runs the package's
  * installer (node_modules/electron/install.js) once, on first start, and turns its failure into a
- * short explanation instead of a stack trace.
+ * short explanation instead.
  *
  * The "installed" test mirrors install.js's isInstalled() and the way electron-vite finds the
  * binary (ELECTRON_EXEC_PATH, else dist/<path.txt>), so this script never disagrees with either.
