@@ -1,6 +1,6 @@
 /**
  * The renderer's Content Security Policy, in one place: main sends it as a response header (the
- * app: protocol answers every file of the built page with it, see app-protocol.ts), and
+ * app: protocol answers every file of the built page with it, see electron/app-protocol.ts), and
  * `src-renderer/index.html` carries the same policy as a <meta> (a unit test keeps the two equal),
  * so the page is covered however it is served (the dev server, web mode).
  *
