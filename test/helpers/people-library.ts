@@ -105,39 +105,7 @@ export function identityFaces(photos: readonly AnalyzedPhoto[], written: readonl
   return out;
 }
 
-export interface ClusterMetrics {
-  pairwisePrecision: number;
-  pairwiseRecall: number;
-  bcubedPrecision: number;
-  bcubedRecall: number;
-  bcubedF: number;
-}
-
-/** Pairwise and BCubed scores of `personOf` (faces in no person count as singletons) against `truth`. */
-export function clusterMetrics(truth: Map<string, string>, personOf: Map<string, string | null>): ClusterMetrics {
-  const faces = [...truth.keys()];
-  let tp = 0, fp = 0, fn = 0, bp = 0, br = 0;
-  for (const a of faces) {
-    let sameP = 0, sameT = 0, both = 0;
-    for (const b of faces) {
-      const pa = personOf.get(a) ?? null;
-      const sp = a === b || (pa !== null && pa === (personOf.get(b) ?? null));
-      const st = truth.get(a) === truth.get(b);
-      if (sp) sameP++;
-      if (st) sameT++;
-      if (sp && st) both++;
-      if (a < b) {
-        if (sp && st) tp++;
-        else if (sp) fp++;
-        else if (st) fn++;
-      }
-    }
-    bp += both / sameP;
-    br += both / sameT;
-  }
-  bp /= faces.length;
-  br /= faces.length;
-  return { pairwisePrecision: tp / (tp + fp || 1), pairwiseRecall: tp / (tp + fn || 1), bcubedPrecision: bp, bcubedRecall: br, bcubedF: (2 * bp * br) / (bp + br) };
-}
+export { clusterMetrics } from '../eval/metrics';
+export type { ClusterMetrics } from '../eval/metrics';
 
 export { LABELS };
