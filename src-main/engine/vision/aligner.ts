@@ -57,3 +57,8 @@ export function yawProxy(points: readonly Point[], t: Similarity): number {
   const half = Math.max(1e-6, (p[1]![0] - p[0]![0]) / 2);
   return Math.max(-1, Math.min(1, (p[2]![0] - midX) / half));
 }
+
+/** In-plane rotation of the face in the image (radians, clockwise positive in image coordinates): the template is upright. */
+export function rollOf(al: Alignment): number {
+  return Math.atan2(-al.toTemplate.b, al.toTemplate.a);
+}

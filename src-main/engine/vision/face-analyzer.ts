@@ -12,9 +12,10 @@ import type { Detection, FaceDetector } from './detectors/detector';
 import { FacepluginDetector } from './detectors/faceplugin-detector';
 import { YunetDetector } from './detectors/yunet-detector';
 import { LandmarkModel, fivePoints } from './landmarks';
-import { align, yawProxy } from './aligner';
+import { align, rollOf, yawProxy } from './aligner';
+import type { Alignment } from './aligner';
 import { Embedder } from './embedder';
-import { QUALITY_FLOORS, combineQuality, frontalnessScore, sharpnessScore, sizeScore } from './quality';
+import { QUALITY_FLOORS, combineQuality, frontalnessScore, sharpnessScore, sizeScore, visibleShare } from './quality';
 import type { QualityParts } from './quality';
 import { clampBox } from './geometry';
 import type { Box, Point } from './geometry';
@@ -72,6 +73,9 @@ const DETECTORS: Record<string, DetectorFactory> = {
     new YunetDetector(session, id, { scoreThreshold: s.yunetScoreThreshold, nmsIou: s.nmsIou, maxSide: 640, fixedSize: 640 }),
 };
 
+/** Landmark passes on de-rotated crops, and the roll change (radians) below which a pass is not repeated. */
+const ROLL_PASSES = 3;
+const ROLL_SETTLED = (8 * Math.PI) / 180;
 /** Five-point geometry further than this from the template (share of eye distance) is not a face. */
 const MAX_ALIGN_RESIDUAL = 0.35;
 
@@ -174,7 +178,8 @@ export class FaceAnalyzer {
       landmarks: f.landmarks.map(([x, y]) => [x / s, y / s] as Point),
     }));
     for (const f of out) {
-      f.qualityParts.size = sizeScore(Math.min(f.box.width, f.box.height));
+      // describe() left the face's share inside the frame here; usable size is the two together.
+      f.qualityParts.size *= sizeScore(Math.min(f.box.width, f.box.height));
       f.quality = combineQuality(f.qualityParts);
     }
     const floor = QUALITY_FLOORS[opts.qualityControl];
@@ -199,8 +204,7 @@ export class FaceAnalyzer {
     let t = performance.now();
     const located: { d: Detection; pts: Point[]; al: ReturnType<typeof align> }[] = [];
     for (const d of dets) {
-      const pts = fivePoints(await this.landmarks.predict(raster, d.box));
-      const al = align(pts);
+      const { pts, al } = await this.locate(raster, d.box);
       // A box whose landmarks do not form a face (texture, hand, pattern) is a false positive.
       if (al.residual <= MAX_ALIGN_RESIDUAL) located.push({ d, pts, al });
     }
@@ -214,7 +218,7 @@ export class FaceAnalyzer {
         score: d.score,
         landmarks: pts,
         quality: 0,
-        qualityParts: { size: 0, sharpness: sharpnessScore(aligned), frontalness: frontalnessScore(yawProxy(pts, al.toTemplate)) },
+        qualityParts: { size: visibleShare(al, raster.base.width, raster.base.height), sharpness: sharpnessScore(aligned), frontalness: frontalnessScore(yawProxy(pts, al.toTemplate)) },
         embedding,
         modelId: this.embedderId,
         detectorId: this.detector.id,
@@ -226,9 +230,34 @@ export class FaceAnalyzer {
   }
 
 
+  /**
+   * Five points of the face in `box`, de-rotated: the landmark model follows faces rolled up to ~30°,
+   * so its roll estimate turns the crop upright and it runs again until the roll settles. A face rolled
+   * 60° is found in two or three steps. Quarter-turned faces are not: tried starts at ±90° and let the
+   * detector's confidence on each de-rotated crop pick, but the detector is as sure of a face turned
+   * half-way round (docs/vision.md), so only whole sideways photos are turned (facesOfNow).
+   */
+  private async locate(raster: MipRaster, box: Box): Promise<{ pts: Point[]; al: Alignment }> {
+    let roll = 0;
+    let pts = fivePoints(await this.landmarks.predict(raster, box, roll));
+    let al = align(pts);
+    for (let i = 0; i < ROLL_PASSES; i++) {
+      const r = rollOf(al);
+      if (Math.abs(angleDiff(r, roll)) < ROLL_SETTLED) break;
+      roll = r;
+      pts = fivePoints(await this.landmarks.predict(raster, box, roll));
+      al = align(pts);
+    }
+    return { pts, al };
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.sessions.map((s) => s.release()));
   }
+}
+
+function angleDiff(a: number, b: number): number {
+  return Math.atan2(Math.sin(a - b), Math.cos(a - b));
 }
 
 function logit(p: number): number {

@@ -17,13 +17,28 @@ export class LandmarkModel {
 
   constructor(private readonly session: Session) {}
 
-  /** 68 points in raster pixels, from the crop `box` (the detector's face box). */
-  async predict(raster: MipRaster, box: Box): Promise<Point[]> {
-    raster.warpToTensor(rectAffine(box.x, box.y, box.width, box.height, SIZE, SIZE), SPEC, this.input);
+  /**
+   * 68 points in raster pixels, from the crop `box` (the detector's face box) turned by `roll` radians
+   * about its centre: the model was trained on upright faces, so a rolled face is de-rotated first.
+   */
+  async predict(raster: MipRaster, box: Box, roll = 0): Promise<Point[]> {
+    const cos = Math.cos(roll), sin = Math.sin(roll);
+    const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+    const w = box.width, h = box.height;
+    // Crop point (du, dv) in -0.5..0.5 of the box sides → image point, rotated by roll about the centre.
+    const toImage = (du: number, dv: number): Point => [cx + cos * du * w - sin * dv * h, cy + sin * du * w + cos * dv * h];
+    const m = roll === 0
+      ? rectAffine(box.x, box.y, w, h, SIZE, SIZE)
+      : (() => {
+        const [x0, y0] = toImage(0.5 / SIZE - 0.5, 0.5 / SIZE - 0.5);
+        // Pixel centres: the affine maps to pixel-index coordinates (continuous - 0.5), as rectAffine.
+        return { a: (cos * w) / SIZE, b: (-sin * h) / SIZE, c: x0 - 0.5, d: (sin * w) / SIZE, e: (cos * h) / SIZE, f: y0 - 0.5 };
+      })();
+    raster.warpToTensor(m, SPEC, this.input);
     const out = await runSession(this.session, { input: new Tensor('float32', this.input, [1, 1, SIZE, SIZE]) });
     const v = out.output!.data as Float32Array;
     const pts: Point[] = [];
-    for (let i = 0; i < 68; i++) pts.push([box.x + v[2 * i]! * box.width, box.y + v[2 * i + 1]! * box.height]);
+    for (let i = 0; i < 68; i++) pts.push(toImage(v[2 * i]! - 0.5, v[2 * i + 1]! - 0.5));
     return pts;
   }
 }
