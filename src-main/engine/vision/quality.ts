@@ -1,11 +1,13 @@
 /**
  * Face quality in 0..1: how much to trust a face for recognition. It is the geometric mean of three
  * parts, so one bad part (a tiny, a blurred or a profile face) pulls the whole score down:
- * - size: shorter box side in original pixels; 0 at <= 16 px, 1 at >= 80 px (embedders are trained at 112).
+ * - size: shorter box side in original pixels; 0 at <= 16 px, 1 at >= 80 px (embedders are trained at 112),
+ *   times the share of the face inside the frame (visibleShare): a face cut by the edge is a smaller face.
  * - sharpness: variance of the Laplacian of the aligned gray crop, v / (v + SHARPNESS_HALF).
  * - frontalness: 1 - |yaw proxy| (see aligner.ts), 1 for a frontal face, ~0.2 for a strong profile.
  */
 import { ALIGNED_SIZE } from './aligner';
+import type { Alignment } from './aligner';
 
 export interface QualityParts {
   size: number;
@@ -50,4 +52,21 @@ export function frontalnessScore(yaw: number): number {
 
 export function combineQuality(p: QualityParts): number {
   return Math.cbrt(Math.max(0, p.size) * Math.max(0, p.sharpness) * Math.max(0, p.frontalness));
+}
+
+/**
+ * Share of the aligned face region (the template's central part, as in sharpnessScore) that lies inside
+ * the image: a face cut by the frame edge is embedded from padding where the cut part should be.
+ */
+export function visibleShare(al: Alignment, width: number, height: number): number {
+  const w = al.warp;
+  let inside = 0, n = 0;
+  for (let v = 24; v < ALIGNED_SIZE - 16; v += 8) {
+    for (let u = 24; u < ALIGNED_SIZE - 24; u += 8) {
+      const x = w.a * u + w.b * v + w.c, y = w.d * u + w.e * v + w.f;
+      if (x >= -0.5 && y >= -0.5 && x <= width - 0.5 && y <= height - 0.5) inside++;
+      n++;
+    }
+  }
+  return inside / n;
 }
