@@ -8,7 +8,8 @@
  *     three similarities to P (the score) is >= joinSim, or
  *   - its best neighbour in P is >= joinStrongSim and its cosine with P's centroid is >= joinCentroidSim,
  * and no other person scores within joinMargin of P (look-alikes stay undecided and become suggestions).
- * A person's score is the mean of the face's top three similarities to it.
+ * A person's score is the mean of the face's top three similarities to it. Only faces good enough to
+ * seed a person (or placed by the user) count as evidence.
  */
 import type { ClusterInput, ClusterParams } from './cluster-input';
 import type { Membership } from './membership';
@@ -21,14 +22,16 @@ export interface JoinCandidate {
 }
 
 /** Scores the persons among a query's neighbours (only allowed ones). */
-export function candidatesOf(q: number, nb: Neighbours, m: Membership, params: ClusterParams): JoinCandidate[] {
+export function candidatesOf(q: number, nb: Neighbours, m: Membership, params: ClusterParams, input: ClusterInput): JoinCandidate[] {
   const row = nb.rows[q]!;
   const byPerson = new Map<number, number[]>();
   for (let j = 0; j < nb.k; j++) {
     const other = nb.nbr[q * nb.k + j]!;
     if (other < 0) break;
     const p = m.assign[other]!;
-    if (p < 0) continue;
+    // A poor face (tiny, blurred, profile, cut by the frame) may join but never vouches for another:
+    // chains of poor faces are how strangers and look-alikes get pulled into a person.
+    if (p < 0 || (input.quality[other]! < params.seedQuality && !input.pinned[other])) continue;
     let sims = byPerson.get(p);
     if (!sims) byPerson.set(p, (sims = []));
     sims.push(nb.sim[q * nb.k + j]!);
@@ -59,7 +62,7 @@ export function joinPass(input: ClusterInput, nb: Neighbours, m: Membership, par
   for (const q of order) {
     const row = nb.rows[q]!;
     if (m.assign[row]! >= 0 || !eligible(q)) continue;
-    const cands = candidatesOf(q, nb, m, params);
+    const cands = candidatesOf(q, nb, m, params, input);
     const best = cands.find((c) => c.qualifies);
     if (!best) continue;
     const rival = cands.find((c) => c !== best && c.score > best.score - params.joinMargin);
