@@ -259,6 +259,13 @@ export interface PeopleSettings {
    * background face and a blurred Solvay face.
    */
   seedQuality: number;
+  /**
+   * Cohesion (cohesion.ts), for persons a run formed: a face whose mean similarity to the rest of its
+   * person is below outlierSim leaves it, and a person whose two halves (2-means) have a mean cross
+   * similarity below splitSim is split. Measured with npm run eval:recognition (docs/people.md).
+   */
+  outlierSim: number;
+  splitSim: number;
   /** Neighbour search is exact up to this many query x face cells (~1 s with the ONNX kernel per 1e8); above it an inverted file. */
   exactMaxCells: number;
   /**
@@ -319,6 +326,8 @@ export const DEFAULT_PEOPLE_SETTINGS: PeopleSettings = {
   pairSim: 0.48,
   minClusterSize: 2,
   seedQuality: 0.35,
+  outlierSim: 0.15,
+  splitSim: 0.2,
   exactMaxCells: 2e8,
   nprobe: 8,
   algorithm: 'agglomerative',

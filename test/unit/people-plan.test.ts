@@ -1,10 +1,12 @@
 /**
  * The clustering plan's rules on small hand-made embeddings: joins need evidence, new persons need
  * size and tightness, and the constraints (same photo, rejected, birth date, the user's faces, poor
- * faces not seeding) hold in incremental and full runs.
+ * faces not seeding) hold in incremental and full runs; persons that do not hold together are split.
  */
 import { describe, expect, it } from 'vitest';
 import { planClusters } from '../../src-main/engine/people/cluster-plan';
+import { enforceCohesion } from '../../src-main/engine/people/cohesion';
+import { Membership } from '../../src-main/engine/people/membership';
 import type { ClusterInput } from '../../src-main/engine/people/cluster-input';
 import { rejectedCsr } from '../../src-main/engine/people/cluster-input';
 import { JsKnnKernel } from '../../src-main/engine/people/knn-kernel';
@@ -146,5 +148,37 @@ describe('clustering plan', () => {
     expect(new Set(plan.assign.slice(0, 3)).size).toBe(1);
     expect(new Set(plan.assign.slice(3)).size).toBe(1);
     expect(plan.assign[0]).not.toBe(plan.assign[3]);
+  });
+
+  it('splits a person that holds two groups and drops a face that resembles no one in it', () => {
+    const a = randomUnit(), b = randomUnit();
+    const rows = [...[0, 1, 2, 3].map(() => ({ v: faceOf(a) })), ...[0, 1, 2, 3].map(() => ({ v: faceOf(b) })), { v: randomUnit() }];
+    const inp = input(rows);
+    const m = new Membership(inp);
+    const p = m.newPerson();
+    rows.forEach((_, r) => m.add(r, p));
+    const result = enforceCohesion(inp, m, params, 0);
+    expect(result).toEqual({ removed: 1, split: 1 });
+    const groupA = new Set(m.assign.slice(0, 4)), groupB = new Set(m.assign.slice(4, 8));
+    expect(groupA.size).toBe(1);
+    expect(groupB.size).toBe(1);
+    expect([...groupA][0]).not.toBe([...groupB][0]);
+    expect(m.assign[8]).toBe(-1);
+  });
+
+  it('leaves a person of one identity whole, and never touches the user\'s faces', () => {
+    const a = randomUnit(), b = randomUnit();
+    const whole = [0, 1, 2, 3, 4, 5].map(() => ({ v: faceOf(a, 0.75) }));
+    const inp = input(whole);
+    const m = new Membership(inp);
+    const p = m.newPerson();
+    whole.forEach((_, r) => m.add(r, p));
+    expect(enforceCohesion(inp, m, params, 0)).toEqual({ removed: 0, split: 0 });
+    const mixed = [{ v: faceOf(a), pinned: true }, ...[0, 1, 2].map(() => ({ v: faceOf(a) })), ...[0, 1, 2, 3].map(() => ({ v: faceOf(b) }))];
+    const inp2 = input(mixed);
+    const m2 = new Membership(inp2);
+    const p2 = m2.newPerson();
+    mixed.forEach((_, r) => m2.add(r, p2));
+    expect(enforceCohesion(inp2, m2, params, 0)).toEqual({ removed: 0, split: 0 });
   });
 });

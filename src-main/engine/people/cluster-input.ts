@@ -63,6 +63,8 @@ export type ClusterParams = Pick<
   | 'pairSim'
   | 'minClusterSize'
   | 'seedQuality'
+  | 'outlierSim'
+  | 'splitSim'
   | 'exactMaxCells'
   | 'nprobe'
   | 'algorithm'

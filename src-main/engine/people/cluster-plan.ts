@@ -5,7 +5,8 @@
  *   decided. 1) nearest neighbours of the free rows among all rows; 2) join passes: a free face joins
  *   an existing person on strong k-NN evidence (joiner.ts); 3) the rest, with the unassigned faces near
  *   them, are agglomerated; a cluster becomes a new person when it is big and tight enough; 4) attach:
- *   faces too poor to seed (quality) may still join any person by the join rule.
+ *   faces too poor to seed (quality) may still join any person by the join rule; 5) cohesion: persons
+ *   the run formed lose faces that resemble no one in them and are split where they are two groups.
  * full: every row but the user's is free; the user's faces seed their persons (one pre-merged cluster
  *   each, never merged with one another) and everything is agglomerated in one pass, then attached.
  */
@@ -19,6 +20,7 @@ import { joinPass } from './joiner';
 import { agglomerate } from './agglomerative';
 import type { AggloCluster } from './agglomerative';
 import { densityClusters } from './density';
+import { enforceCohesion } from './cohesion';
 
 export type ClusterMode = 'incremental' | 'full';
 
@@ -26,7 +28,7 @@ export interface ClusterPlan {
   /** Person index per row after the run, -1 for none; indices >= personBirth.length are new persons. */
   assign: Int32Array;
   newPersons: number;
-  counts: { joined: number; formed: number; attached: number; unassigned: number };
+  counts: { joined: number; formed: number; attached: number; unassigned: number; outliers: number; splits: number };
   timingsMs: { neighbours: number; join: number; cluster: number; attach: number };
 }
 
@@ -109,13 +111,14 @@ export async function planClusters(
     attached += j;
     if (j === 0) break;
   }
+  const cohesion = enforceCohesion(input, m, params, m.existingPersons);
   let unassigned = 0;
   for (let r = 0; r < n; r++) if (decide[r] && m.assign[r]! < 0) unassigned++;
   const t4 = performance.now();
   return {
     assign: m.assign,
     newPersons: m.personCount - m.existingPersons,
-    counts: { joined, formed, attached, unassigned },
+    counts: { joined, formed, attached, unassigned, outliers: cohesion.removed, splits: cohesion.split },
     timingsMs: { neighbours: t1 - t0, join: t2 - t1, cluster: t3 - t2, attach: t4 - t3 },
   };
 }

@@ -48,6 +48,19 @@ export class Membership {
     for (let i = 0; i < s.length; i++) s[i]! += v[o + i]!;
   }
 
+  /** Takes a row out of its person (a person holds one face per photo, so the photo leaves with it). */
+  remove(row: number): void {
+    const p = this.assign[row]!;
+    if (p < 0) return;
+    this.assign[row] = -1;
+    this.media[p]!.delete(this.input.media[row]!);
+    this.sizes[p]!--;
+    const s = this.sums[p]!;
+    const v = this.input.vectors;
+    const o = row * this.input.dim;
+    for (let i = 0; i < s.length; i++) s[i]! -= v[o + i]!;
+  }
+
   size(p: number): number {
     return this.sizes[p]!;
   }
