@@ -359,7 +359,7 @@ async function storeRoundTrip(lib: Library, assign: Int32Array, settings: People
     for (let r = 0; r < LIBRARY; r++) if (assign[r]! >= 0) (members.get(assign[r]!) ?? members.set(assign[r]!, []).get(assign[r]!)!).push(r);
     const persons: PersonRow[] = [];
     for (const [p, rows] of members) {
-      persons.push(newPersonRow(personId(p), Date.now(), personStats(rows.map((r) => ({ id: `f${r}`, mediaId: `m${lib.media[r]}`, quality: lib.quality[r]!, captured: null, vector: lib.vectors.subarray(r * D, r * D + D) })), null)));
+      persons.push(newPersonRow(personId(p), Date.now(), personStats(rows.map((r) => ({ id: `f${r}`, mediaId: `m${lib.media[r]}`, quality: lib.quality[r]!, captured: null, video: false, vector: lib.vectors.subarray(r * D, r * D + D) })), null)));
     }
     for (let i = 0; i < persons.length; i += 5000) await store.persons.upsert(persons.slice(i, i + 5000));
     await store.faces.addArrow(facesArrow(lib, LIBRARY, LIBRARY + NEW, () => null, false));

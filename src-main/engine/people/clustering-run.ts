@@ -134,7 +134,7 @@ export async function runClustering(ctx: RunContext, mode: ClusterMode): Promise
   for (let r = 0; r < snap.count; r++) {
     const pid = finalPerson[r];
     if (!pid) continue;
-    facesOf.get(pid)?.push({ id: snap.ids[r]!, mediaId: snap.mediaIds[r]!, quality: snap.quality[r]!, captured: snap.captured[r]!, vector: snap.vectors.subarray(r * snap.dim, (r + 1) * snap.dim) });
+    facesOf.get(pid)?.push({ id: snap.ids[r]!, mediaId: snap.mediaIds[r]!, quality: snap.quality[r]!, captured: snap.captured[r]!, video: snap.video[r] === 1, vector: snap.vectors.subarray(r * snap.dim, (r + 1) * snap.dim) });
   }
   const now = Date.now();
   const byId = new Map(persons.map((p) => [p.id, p]));

@@ -19,11 +19,13 @@ export interface FaceSnapshot {
   modelIds: string[];
   quality: Float32Array;
   captured: Float64Array;
+  /** 1 for a face of a video frame. */
+  video: Uint8Array;
   /** Row-major count x dim. */
   vectors: Float32Array;
 }
 
-const META_COLUMNS = ['id', 'media_id', 'captured_at', 'quality', 'person_id', 'assignment', 'rejected', 'clustered', 'model_id'];
+const META_COLUMNS = ['id', 'media_id', 'captured_at', 'quality', 'person_id', 'assignment', 'rejected', 'clustered', 'model_id', 'kind'];
 const COLUMNS = [...META_COLUMNS, 'vector'];
 
 export async function loadFaceSnapshot(store: LibraryStore): Promise<FaceSnapshot> {
@@ -119,6 +121,7 @@ export function snapshotOf(table: ArrowTable, withVectors = true): FaceSnapshot 
     modelIds: strings('model_id').map((m) => m ?? ''),
     quality: numbers('quality', new Float32Array(n), 0) as Float32Array,
     captured: numbers('captured_at', new Float64Array(n), NaN) as Float64Array,
+    video: Uint8Array.from(strings('kind'), (k) => (k === 'video' ? 1 : 0)),
     vectors: withVectors ? vectorsOf(column(table, 'vector'), n, dim) : new Float32Array(n * dim),
   };
 }

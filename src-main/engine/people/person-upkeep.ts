@@ -23,7 +23,7 @@ export async function facesOfPersons(store: LibraryStore, personIds: readonly st
 }
 
 export function statFace(f: FaceRow): StatFace {
-  return { id: f.id, mediaId: f.media_id, quality: f.quality, captured: f.captured_at, vector: f.vector as Float32Array };
+  return { id: f.id, mediaId: f.media_id, quality: f.quality, captured: f.captured_at, video: f.kind === 'video', vector: f.vector as Float32Array };
 }
 
 /**
