@@ -129,7 +129,9 @@ async function evaluate(set: SetName, work: string): Promise<Record<string, unkn
       if (!l) facesOf.set(f.media_id, (l = []));
       l.push(f);
     }
-    const mediaOf = new Map(media.map((m) => [relative(photoDir, m.path), m]));
+    // Paths relative to the indexed folder (a library copied elsewhere still points at its first folder).
+    const root = (await engine.listFolders())[0]?.path ?? photoDir;
+    const mediaOf = new Map(media.map((m) => [relative(root, m.path), m]));
 
     // The labelled face of each photo.
     const labelled: { photo: Photo; face: FaceRow }[] = [];
