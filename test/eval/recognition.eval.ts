@@ -121,8 +121,8 @@ async function evaluate(set: SetName, work: string): Promise<Record<string, unkn
     }
 
     const store = engine.store;
-    const media: MediaRow[] = await store.queryMedia({});
-    const faces: FaceRow[] = await store.queryFaces({ columns: ['id', 'media_id', 'x', 'y', 'w', 'h', 'quality', 'landmarks', 'person_id', 'vector'] });
+    const media: MediaRow[] = await store.media.all();
+    const faces: FaceRow[] = await store.faces.all(['id', 'media_id', 'x', 'y', 'w', 'h', 'quality', 'landmarks', 'person_id', 'vector']);
     const facesOf = new Map<string, FaceRow[]>();
     for (const f of faces) {
       let l = facesOf.get(f.media_id);
@@ -188,7 +188,7 @@ async function evaluate(set: SetName, work: string): Promise<Record<string, unkn
       m.set(photo.identity, (m.get(photo.identity) ?? 0) + 1);
     }
     const identities = byId.size;
-    const personsTotal = (await store.queryPersons()).length;
+    const personsTotal = await store.persons.count();
     const mixed = [...identitiesOfPerson.values()].filter((m) => m.size > 1);
     const clustering = {
       ...clusterMetrics(truth, personOf),
