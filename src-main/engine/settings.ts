@@ -263,7 +263,7 @@ export interface PeopleSettings {
    * Cohesion (cohesion.ts), for persons a run formed: a face whose mean similarity to the rest of its
    * person is below outlierSim leaves it, and a person whose two halves (2-means) have a mean cross
    * similarity below splitSim is split. On the eval subsets (docs/people.md) 0.05-0.20 / 0.10-0.30 gave
-   * the same persons; the values sit below the lowest same-person similarities seen there.
+   * the same persons (nothing was split), so these defaults are not yet tuned on real data.
    */
   outlierSim: number;
   splitSim: number;
