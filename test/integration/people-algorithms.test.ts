@@ -142,7 +142,10 @@ describe('clustering algorithm comparison on the fixtures', () => {
       expect(agg[t]!.bcubedF).toBe(1);
       expect(agg[t]!.groupChecks).toBe('30/30');
     }
-    expect(den[0.35]!.precision).toBeLessThan(0.9);
+    // Chaining still shows below 0.40; since poor faces stopped vouching for joins and persons are split
+    // for cohesion it is partly undone (precision 0.946 measured, below 0.9 before).
+    expect(den[0.35]!.precision).toBeLessThan(1);
+    expect(den[0.35]!.groupChecks).not.toBe('30/30');
   });
 
   it('in random arrival orders: both hold at their defaults with the join rule and revisits', async () => {
