@@ -1,23 +1,23 @@
 /**
  * Serving one file: its content type, and byte ranges (a <video> seeks with `Range: bytes=…`, which
  * is how a clip result plays from its start time). Shared by the HTTP server and Electron's
- * `face-media:` protocol. Electron main bundles it: the one engine import is the dependency-free media-type table.
+ * `face-media:` protocol. Its only engine import is the import-free media-type table, so Electron main can bundle it.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
-import { mediaMimeOf } from '../engine/library/media-types';
+import { mimeOf } from '../engine/library/media-types';
 
-/** The web page's own files; photos and videos take the library's table (mediaMimeOf). */
-const WEB_TYPES: Record<string, string> = {
+/** The page's own files; media files are named by the one media-type table. */
+const WEB_ASSET_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.ico': 'image/x-icon',
   '.woff2': 'font/woff2', '.woff': 'font/woff', '.txt': 'text/plain; charset=utf-8', '.map': 'application/json',
 };
 
 export function contentTypeOf(file: string): string {
-  return WEB_TYPES[extname(file).toLowerCase()] ?? mediaMimeOf(file) ?? 'application/octet-stream';
+  return WEB_ASSET_TYPES[extname(file).toLowerCase()] ?? mimeOf(file);
 }
 
 export type ByteRange = { start: number; end: number };

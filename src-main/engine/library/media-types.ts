@@ -1,16 +1,51 @@
 /**
- * Which files the library indexes, by extension. The extension decides only whether a file is looked at;
- * the decoder still sniffs the bytes, so a mislabeled file gets a coded error, not a wrong decode.
+ * The one table of media file types: extension → kind, MIME type, and whether the library indexes it. The
+ * scanner and the watcher (what is looked at), the media routes (Content-Type of an original) and the cloud
+ * upload (OSS Content-Type, IMM/ICE media type) all read it. The extension decides only whether a file is
+ * looked at; the decoder still sniffs the bytes, so a mislabeled file gets a coded error, not a wrong decode.
+ * No imports: the doors' file serving (bundled into Electron main) uses it too.
  */
 export type MediaKind = 'image' | 'video';
 
-/** What the decoder reads (sharp, plus heic-decode for HEIC/HEIF). RAW formats are left out: see decoder.ts. */
-export const IMAGE_EXTENSIONS: ReadonlySet<string> = new Set([
-  'jpg', 'jpeg', 'png', 'webp', 'tif', 'tiff', 'gif', 'avif', 'heic', 'heif',
-]);
+export interface MediaType {
+  kind: MediaKind;
+  mime: string;
+  /**
+   * The library indexes it. Images: what the decoder reads (sharp, plus heic-decode for HEIC/HEIF); RAW and
+   * BMP are left out (see decoder.ts). Videos: containers the bundled ffmpeg demuxes and the video tests
+   * cover; the others are named so that a file of that type, given to the cloud, is labelled right.
+   */
+  indexed: boolean;
+}
 
-/** Containers the bundled ffmpeg demuxes; what is inside them is checked when the video is probed. */
-export const VIDEO_EXTENSIONS: ReadonlySet<string> = new Set(['mp4', 'mov', 'm4v', 'mkv', 'avi', 'webm']);
+const image = (mime: string, indexed = true): MediaType => ({ kind: 'image', mime, indexed });
+const video = (mime: string, indexed = true): MediaType => ({ kind: 'video', mime, indexed });
+
+export const MEDIA_TYPES: Readonly<Record<string, MediaType>> = {
+  jpg: image('image/jpeg'),
+  jpeg: image('image/jpeg'),
+  png: image('image/png'),
+  webp: image('image/webp'),
+  tif: image('image/tiff'),
+  tiff: image('image/tiff'),
+  gif: image('image/gif'),
+  avif: image('image/avif'),
+  heic: image('image/heic'),
+  heif: image('image/heif'),
+  bmp: image('image/bmp', false),
+  mp4: video('video/mp4'),
+  mov: video('video/quicktime'),
+  m4v: video('video/x-m4v'),
+  mkv: video('video/x-matroska'),
+  avi: video('video/x-msvideo'),
+  webm: video('video/webm'),
+  '3gp': video('video/3gpp', false),
+  mts: video('video/mp2t', false),
+  m2ts: video('video/mp2t', false),
+  wmv: video('video/x-ms-wmv', false),
+};
+
+const OCTET_STREAM = 'application/octet-stream';
 
 /** Lower-case extension without the dot ('' when there is none). Works on names and on whole paths. */
 export function extensionOf(path: string): string {
@@ -21,25 +56,28 @@ export function extensionOf(path: string): string {
   return path.slice(dot + 1).toLowerCase();
 }
 
-export function mediaKindOf(path: string): MediaKind | null {
+function typeOf(path: string): MediaType | undefined {
   const ext = extensionOf(path);
-  if (IMAGE_EXTENSIONS.has(ext)) return 'image';
-  if (VIDEO_EXTENSIONS.has(ext)) return 'video';
-  return null;
+  return Object.hasOwn(MEDIA_TYPES, ext) ? MEDIA_TYPES[ext] : undefined;
+}
+
+/** The MIME type of a media file by its extension; application/octet-stream for anything else. */
+export function mimeOf(path: string): string {
+  return typeOf(path)?.mime ?? OCTET_STREAM;
+}
+
+/** Image or video by extension, whether or not the library indexes it; null for other files. */
+export function kindOf(path: string): MediaKind | null {
+  return typeOf(path)?.kind ?? null;
+}
+
+/** Image or video when the library indexes files of this extension; null otherwise. */
+export function mediaKindOf(path: string): MediaKind | null {
+  const t = typeOf(path);
+  return t?.indexed ? t.kind : null;
 }
 
 export function isMediaPath(path: string): boolean {
   return mediaKindOf(path) !== null;
 }
 
-/** MIME types of the media the library holds, for serving originals (the doors add the web page's own types). */
-const MEDIA_MIME: Record<string, string> = {
-  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif',
-  tif: 'image/tiff', tiff: 'image/tiff', avif: 'image/avif', heic: 'image/heic', heif: 'image/heif',
-  mp4: 'video/mp4', m4v: 'video/x-m4v', mov: 'video/quicktime', webm: 'video/webm', mkv: 'video/x-matroska', avi: 'video/x-msvideo',
-};
-
-/** The MIME type of a photo or video by its extension; null for anything else. */
-export function mediaMimeOf(path: string): string | null {
-  return MEDIA_MIME[extensionOf(path)] ?? null;
-}

@@ -17,7 +17,7 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import sharp from 'sharp';
 import { MEDIA_ID_PATTERN, type MediaUrlKind } from '../../contract/channels';
 import { EngineError } from '../errors';
-import { mediaMimeOf } from '../library/media-types';
+import { mimeOf } from '../library/media-types';
 import { posterFrame } from '../library/video-frames';
 import type { MediaRow } from '../store/rows';
 import { decodeImage, decodeRegion } from '../vision/decoder';
@@ -85,7 +85,7 @@ export class MediaFiles {
       }
       case 'original': {
         const { file } = await this.vettedOriginal(id);
-        return { file, contentType: mediaMimeOf(file) ?? 'application/octet-stream', cacheControl: 'private, no-cache' };
+        return { file, contentType: mimeOf(file), cacheControl: 'private, no-cache' };
       }
       case 'thumb':
       case 'preview': {
