@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { ParseArgsConfig } from 'node:util';
 import { Engine } from '../engine/engine';
-import { loopbackEndpointFromEnv } from '../engine/cloud/cloud-settings';
+import { loopbackEndpointFromEnv } from '../engine/cloud/cloud-endpoint';
 import { toEngineError } from '../engine/errors';
 import type { ProviderChoice } from '../engine/settings';
 import type { DetectorChoice } from '../engine/vision/models/model-store';
@@ -82,7 +82,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
       ...(typeof values.models === 'string' ? { modelsDir: values.models } : {}),
       ...(detector ? { detector } : {}),
       ...(command.library ? { library: typeof values.library === 'string' ? values.library : true } : {}),
-      vision: provider ? { provider } : {},
+      settings: { vision: provider ? { provider } : {} },
       log: (m) => err.write(`${m}\n`),
     });
     return await command.run({ engine, values, positionals: parsed.positionals, json, out, err, signal: ac.signal });

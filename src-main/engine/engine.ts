@@ -6,8 +6,8 @@
  */
 import { parseRequest } from './validate';
 import { EngineError } from './errors';
-import { visionSettings } from './settings';
-import type { VisionSettings } from './settings';
+import { engineSettings } from './settings';
+import type { EngineSettings, EngineSettingsOverrides, VisionSettings } from './settings';
 import { CompareRequestSchema, DetectRequestSchema } from '../contract/vision';
 import type { CompareRequest, CompareResult, DetectRequest, DetectResult, FaceDto, VisionStatus } from '../contract/vision';
 import { FacePipeline } from './vision/pipeline';
@@ -17,16 +17,12 @@ import { cosine } from './vision/embedder';
 import { defaultModelsDir, loadManifest } from './vision/models/manifest';
 import { ensureDefaultPack, installYunet, resolveModelPaths } from './vision/models/model-store';
 import type { DetectorChoice, Logger, ResolvedModels } from './vision/models/model-store';
-import { DEFAULT_INDEXING_SETTINGS } from './settings';
-import type { IndexingSettings } from './settings';
 import { defaultLibraryDir } from './paths';
 import { LibraryService } from './library/library-service';
 import { libraryDeps, watcherFactory } from './library/library-deps';
 import type { Task, TaskRegistry } from './tasks/task-registry';
 import { MediaService } from './media/media-service';
 import { storeCatalog } from './media/media-catalog';
-import { DEFAULT_PEOPLE_SETTINGS, DEFAULT_SEARCH_SETTINGS } from './settings';
-import type { PeopleSettings, SearchSettings } from './settings';
 import { PeopleService } from './people/people-service';
 import { SearchService } from './search/search-service';
 import { CloudService } from './cloud/service';
@@ -36,15 +32,13 @@ import type { StringEncryptor } from './cloud/credentials';
 import { join } from 'node:path';
 
 export interface EngineOptions {
-  vision?: Partial<VisionSettings>;
+  /** Overrides of the settings tree (settings.ts), per slice; everything else keeps its documented default. */
+  settings?: EngineSettingsOverrides;
   modelsDir?: string;
   /** Which detector serves: `auto` picks YuNet when installed. */
   detector?: DetectorChoice;
   /** Open the library database: a folder, or true for the default one (the user's data folder). */
   library?: string | true;
-  indexing?: Partial<IndexingSettings>;
-  people?: Partial<PeopleSettings>;
-  search?: Partial<SearchSettings>;
   /** Cluster new faces automatically after each indexing run that changed something (default true). */
   autoCluster?: boolean;
   /** Analyzers on the calling thread instead of worker threads (benchmarks measuring pure inference). */
@@ -54,8 +48,8 @@ export interface EngineOptions {
   log?: Logger;
   /** Encrypts the cloud AccessKey (Electron safeStorage in the app); absent: the AES file fallback. */
   cloudEncryptor?: StringEncryptor;
-  /** Cloud endpoints and tunables (tests and the developer emulator; see cloud-settings.ts). */
-  cloud?: Pick<CloudServiceOptions, 'endpointOverride' | 'settings'>;
+  /** Cloud endpoints (tests and the developer emulator; see cloud-endpoint.ts). */
+  cloud?: Pick<CloudServiceOptions, 'endpointOverride'>;
 }
 
 /** The library as the doors drive it (IMM CreateBinding / IndexFileMeta): folders, indexing runs, watching, status. */
@@ -76,17 +70,23 @@ export class Engine {
   /** The tasks that follow an indexing run (see afterIndexing()), chained so settled() can wait for them. */
   private afterIndexingRuns: Promise<void> = Promise.resolve();
 
+  /** The vision slice of `config`. */
+  readonly settings: VisionSettings;
+
   private constructor(
-    readonly settings: VisionSettings,
+    /** The whole settings tree this engine was opened with; each service got its slice of it. */
+    readonly config: EngineSettings,
     private readonly pipeline: FacePipeline,
     private readonly models: ResolvedModels,
     private readonly modelsDir: string,
   ) {
-    this.mediaService = new MediaService({ catalog: () => storeCatalog(this.lib().store), maxPixels: settings.maxPixels });
+    this.settings = config.vision;
+    this.mediaService = new MediaService({ catalog: () => storeCatalog(this.lib().store), maxPixels: config.vision.maxPixels, settings: config.media });
   }
 
   static async open(opts: EngineOptions = {}): Promise<Engine> {
-    const settings = visionSettings(opts.vision);
+    const config = engineSettings(opts.settings);
+    const settings = config.vision;
     const modelsDir = opts.modelsDir ?? defaultModelsDir();
     const manifest = await loadManifest();
     if (opts.fetchModels !== false) await ensureDefaultPack({ modelsDir, manifest, ...(opts.log ? { log: opts.log } : {}) });
@@ -100,20 +100,20 @@ export class Engine {
     );
     // With `auto`, CPU on a machine without a usable GPU is normal; say why only when a GPU was asked for.
     if (pipeline.provider.fallbackReason && settings.provider !== 'auto') opts.log?.(`using CPU: ${pipeline.provider.fallbackReason}`);
-    const engine = new Engine(settings, pipeline, models, modelsDir);
+    const engine = new Engine(config, pipeline, models, modelsDir);
     if (opts.library) {
       const dir = opts.library === true ? defaultLibraryDir() : opts.library;
       const library = await LibraryService.open(
         dir,
-        { ...DEFAULT_INDEXING_SETTINGS, ...opts.indexing },
-        libraryDeps(pipeline, models.embedder.entry.id),
-        watcherFactory(),
+        config.indexing,
+        libraryDeps(pipeline, models.embedder.entry.id, config.library),
+        watcherFactory(config.library),
       );
       const log = opts.log ?? (() => undefined);
-      const people = new PeopleService(library.store, { ...DEFAULT_PEOPLE_SETTINGS, ...opts.people }, library.tasks, log);
+      const people = new PeopleService(library.store, config.people, library.tasks, log, config.vision);
       const search = new SearchService(
         library.store,
-        { ...DEFAULT_SEARCH_SETTINGS, ...opts.search },
+        config.search,
         { analyze: (input, o) => engine.analyze(input, o) },
         { log },
       );
@@ -124,8 +124,9 @@ export class Engine {
       engine.cloudService = new CloudService({
         configDir: join(dir, 'cloud'),
         ...opts.cloud,
+        settings: config.cloud,
         ...(opts.cloudEncryptor ? { encryptor: opts.cloudEncryptor } : {}),
-        library: (cloud) => new CloudLibrarySync(cloud, library.store, library.tasks, people),
+        library: (cloud) => new CloudLibrarySync(cloud, library.store, library.tasks, people, { ...config.library, maxPixels: config.vision.maxPixels }),
       });
       const autoCluster = opts.autoCluster !== false;
       library.onSettled(() => {

@@ -1,6 +1,7 @@
 /**
  * Every tunable of the engine, in one typed place, each with its default and the reason for it.
- * Modules receive the slice they need; nothing reads thresholds from literals elsewhere.
+ * Engine.open builds one EngineSettings tree (defaults + the caller's overrides) and hands each service
+ * the slice it needs; nothing reads thresholds from literals elsewhere.
  */
 
 export type ProviderChoice = 'auto' | 'cpu' | 'cuda' | 'dml' | 'coreml' | 'webgpu';
@@ -75,12 +76,6 @@ export const DEFAULT_VISION_SETTINGS: VisionSettings = {
   sameFaceThreshold: 0.32,
   embedFlip: false,
 };
-
-export interface Settings {
-  vision: VisionSettings;
-  /** Folder holding model files; defaults to resources/models in the app. */
-  modelsDir?: string;
-}
 
 export function visionSettings(overrides: Partial<VisionSettings> = {}): VisionSettings {
   return { ...DEFAULT_VISION_SETTINGS, ...overrides };
@@ -195,6 +190,8 @@ export function librarySettings(overrides: Partial<LibrarySettings> = {}): Libra
 export interface IndexingSettings {
   /** Files whose faces and media rows are written in one batch (one LanceDB commit per table). */
   writeBatchFiles: number;
+  /** ...or whatever is pending once this long has passed since the last write, so slow files (videos) show up in the app while the run goes on. */
+  writeFlushMs: number;
   /** Finished tasks are listed this long (IMM keeps tasks 7 days). */
   taskRetentionDays: number;
   /** Compaction keeps LanceDB versions younger than this (readers in other processes may use them). */
@@ -207,6 +204,7 @@ export interface IndexingSettings {
 
 export const DEFAULT_INDEXING_SETTINGS: IndexingSettings = {
   writeBatchFiles: 32,
+  writeFlushMs: 2000,
   taskRetentionDays: 7,
   keepVersionsMs: 5 * 60_000,
   optimizeDelayMs: 30_000,
@@ -310,9 +308,15 @@ export interface PeopleSettings {
   xmpSidecarNaming: 'append' | 'replace';
   /** Export: hard links where the file system allows (no extra space; editing the export edits the original), else copies. */
   exportMode: 'link' | 'copy';
-  /** Face crops: the box grown by this share of its size on every side, saved at most cropSize px. */
+  /**
+   * Export face crops: the box grown by this share of its size on every side, saved at most cropSize px.
+   * 0.4 shows the whole head and some hair (a detector box ends at the brow and the chin), for a person's
+   * folder of portraits; less than the cloud query's, more than the grid's cells.
+   */
   cropMargin: number;
   cropSize: number;
+  /** JPEG quality of export crops: 90 keeps skin and hair detail for printing or re-use (crops are small either way). */
+  cropQuality: number;
 }
 
 export const DEFAULT_PEOPLE_SETTINGS: PeopleSettings = {
@@ -347,6 +351,7 @@ export const DEFAULT_PEOPLE_SETTINGS: PeopleSettings = {
   exportMode: 'link',
   cropMargin: 0.4,
   cropSize: 256,
+  cropQuality: 90,
 };
 
 export function peopleSettings(overrides: Partial<PeopleSettings> = {}): PeopleSettings {
@@ -451,4 +456,166 @@ export const DEFAULT_SEARCH_SETTINGS: SearchSettings = {
 
 export function searchSettings(overrides: Partial<SearchSettings> = {}): SearchSettings {
   return { ...DEFAULT_SEARCH_SETTINGS, ...overrides };
+}
+
+/**
+ * What the media routes serve (thumbnails, previews, face crops). Derived images are generated once per file
+ * content and cached under the library folder, so changing a size here only costs regenerating them.
+ */
+export interface MediaSettings {
+  /** Grid thumbnails: the shorter side (cells are square crops ~180 CSS px, ~360 device px on HiDPI). */
+  thumbSide: number;
+  thumbQuality: number;
+  /**
+   * A photo is decoded to at most this before its thumbnail is cut: 1024 px leaves a portrait's shorter side
+   * at >= 360 px for the cover crop, at a fraction of a full decode.
+   */
+  thumbDecodeSide: number;
+  /** The viewer's image: longest side. 2048 fills a 4K-wide window at its usual size. */
+  previewSide: number;
+  previewQuality: number;
+  /** Face crops: square side. */
+  faceSide: number;
+  /**
+   * Face crops: the box padded by this share of its size on each side. 0.35: a grid cell shows the face with
+   * its outline and a little hair, large enough to recognise at 100 px.
+   */
+  faceMargin: number;
+  faceQuality: number;
+  /** Video thumbnails: the poster frame's longer side (a thumbnail cell needs 360 px; 720 leaves room for the cover crop). */
+  videoThumbPosterSide: number;
+  /** Video previews: the poster frame's longer side (720p is what a viewer shows before the video plays). */
+  videoPreviewPosterSide: number;
+  /** Generation jobs at once: decodes are CPU and memory bound, video posters start ffmpeg. */
+  concurrency: number;
+  /** "Search by face" query images kept at once (the oldest go first): a session's worth, a few MB each. */
+  uploadMaxEntries: number;
+  /** ...and for at most this long (6 h: the page may keep showing one through an afternoon). */
+  uploadMaxAgeMs: number;
+}
+
+export const DEFAULT_MEDIA_SETTINGS: MediaSettings = {
+  thumbSide: 360,
+  thumbQuality: 76,
+  thumbDecodeSide: 1024,
+  previewSide: 2048,
+  previewQuality: 84,
+  faceSide: 224,
+  faceMargin: 0.35,
+  faceQuality: 82,
+  videoThumbPosterSide: 720,
+  videoPreviewPosterSide: 1280,
+  concurrency: 3,
+  uploadMaxEntries: 32,
+  uploadMaxAgeMs: 6 * 3600_000,
+};
+
+export function mediaSettings(overrides: Partial<MediaSettings> = {}): MediaSettings {
+  return { ...DEFAULT_MEDIA_SETTINGS, ...overrides };
+}
+
+/** Retries of one cloud HTTP call (cloud/http.ts). */
+export interface RetryPolicy {
+  /** Attempts in total, first included. */
+  maxAttempts: number;
+  /** Backoff before attempt n (n >= 1) is random in [0, min(maxDelayMs, baseDelayMs * 2^(n-1))]. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Per-attempt time-out covering connect, upload and the whole response body. */
+  timeoutMs: number;
+}
+
+/**
+ * Four attempts over roughly 0.3-2 s of backoff ride out the short throttling bursts the OpenAPI
+ * gateway produces; 60 s per attempt leaves room to upload a 100 MB video on a slow uplink.
+ */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 300, maxDelayMs: 8000, timeoutMs: 60_000 };
+
+/** Alibaba Cloud IMM/ICE sync (src-main/engine/cloud, docs/cloud.md). */
+export interface CloudSettings {
+  retry: RetryPolicy;
+  /** Parallel PutObject requests. 4 fills a home uplink without tripping OSS per-connection limits. */
+  uploadConcurrency: number;
+  /** Files per BatchIndexFileMeta call (the API allows 1-100). 50 keeps the query string near 20 KB. */
+  indexBatchSize: number;
+  /** GetTask polling: first wait, growth factor and ceiling. Clustering takes seconds to minutes. */
+  pollInitialMs: number;
+  pollFactor: number;
+  pollMaxMs: number;
+  /** Give up waiting for a cloud task after this long (the task goes on in the cloud). */
+  taskTimeoutMs: number;
+  /**
+   * Indexing is asynchronous: BatchIndexFileMeta answers before the files are searchable. The push
+   * waits until SimpleQuery sees them (or this long) before clustering, so the task covers them.
+   */
+  indexWaitTimeoutMs: number;
+  /** Lifetime of the presigned URL ICE fetches the query face from. */
+  presignSeconds: number;
+  /** Page size for QueryFigureClusters and SimpleQuery (API maximum 100). */
+  pageSize: number;
+  /**
+   * Face search: the query face is cut out with this margin (share of the box on every side), so the cloud
+   * sees one face and nothing else of the photo leaves the computer. 0.6: the cloud detectors want the
+   * whole head and some context to find the face again.
+   */
+  searchCropMargin: number;
+  /** ...at most this many px on its longer side (the services' detectors work below 1000 px) and this JPEG quality. */
+  searchCropSide: number;
+  searchCropQuality: number;
+}
+
+export const DEFAULT_CLOUD_SETTINGS: CloudSettings = {
+  retry: DEFAULT_RETRY_POLICY,
+  uploadConcurrency: 4,
+  indexBatchSize: 50,
+  pollInitialMs: 1000,
+  pollFactor: 1.5,
+  pollMaxMs: 15_000,
+  taskTimeoutMs: 30 * 60_000,
+  indexWaitTimeoutMs: 5 * 60_000,
+  presignSeconds: 900,
+  pageSize: 100,
+  searchCropMargin: 0.6,
+  searchCropSide: 800,
+  searchCropQuality: 92,
+};
+
+export type CloudSettingsOverrides = Partial<Omit<CloudSettings, 'retry'>> & { retry?: Partial<RetryPolicy> };
+
+export function cloudSettings(overrides: CloudSettingsOverrides = {}): CloudSettings {
+  return { ...DEFAULT_CLOUD_SETTINGS, ...overrides, retry: { ...DEFAULT_CLOUD_SETTINGS.retry, ...(overrides.retry ?? {}) } };
+}
+
+/** The whole tree, one slice per domain. Engine.open builds it once and passes the slices down. */
+export interface EngineSettings {
+  vision: VisionSettings;
+  library: LibrarySettings;
+  indexing: IndexingSettings;
+  people: PeopleSettings;
+  search: SearchSettings;
+  media: MediaSettings;
+  cloud: CloudSettings;
+}
+
+/** Per-slice overrides, as callers (CLI flags, tests, benchmarks) give them. */
+export interface EngineSettingsOverrides {
+  vision?: Partial<VisionSettings>;
+  library?: Partial<LibrarySettings>;
+  indexing?: Partial<IndexingSettings>;
+  people?: Partial<PeopleSettings>;
+  search?: Partial<SearchSettings>;
+  media?: Partial<MediaSettings>;
+  cloud?: CloudSettingsOverrides;
+}
+
+export function engineSettings(o: EngineSettingsOverrides = {}): EngineSettings {
+  return {
+    vision: visionSettings(o.vision),
+    library: librarySettings(o.library),
+    indexing: { ...DEFAULT_INDEXING_SETTINGS, ...o.indexing },
+    people: peopleSettings(o.people),
+    search: searchSettings(o.search),
+    media: mediaSettings(o.media),
+    cloud: cloudSettings(o.cloud),
+  };
 }

@@ -73,7 +73,7 @@ function stats(v: number[]): Stats {
 }
 
 async function fixtureStats(): Promise<{ same: Stats; different: Stats }> {
-  const engine = await Engine.open({ modelsDir: await modelsDirFor('default'), detector: 'default', fetchModels: false, vision: { provider: 'cpu' } });
+  const engine = await Engine.open({ modelsDir: await modelsDirFor('default'), detector: 'default', fetchModels: false, settings: { vision: { provider: 'cpu' } } });
   const faces: { id: string; v: Float32Array }[] = [];
   try {
     const rels = peoplePhotos();

@@ -56,7 +56,7 @@ async function indexAndWait(engine: Engine): Promise<IndexSummary> {
 }
 
 const storeOf = (e: Engine) => (e as unknown as { library: { store: LibraryStore } }).library.store;
-const open = (library: string) => Engine.open({ library, modelsDir: defaultModelsDir(), detector: 'default', fetchModels: false, vision: { provider: 'auto' } });
+const open = (library: string) => Engine.open({ library, modelsDir: defaultModelsDir(), detector: 'default', fetchModels: false, settings: { vision: { provider: 'auto' } } });
 
 try {
   const photos = join(work, 'photos');

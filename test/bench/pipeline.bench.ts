@@ -41,7 +41,7 @@ try {
     files.push(out);
   }
 
-  const engine = await Engine.open({ modelsDir: await modelsDirFor(pack), detector: pack, fetchModels: false, vision: { provider: 'auto' } });
+  const engine = await Engine.open({ modelsDir: await modelsDirFor(pack), detector: pack, fetchModels: false, settings: { vision: { provider: 'auto' } } });
   await engine.analyze(files[0]!); // warm-up: first runs allocate arenas
 
   const stage = { decode: 0, detect: 0, landmarks: 0, embed: 0 };
@@ -56,7 +56,7 @@ try {
 
   // Floor: record every model input of one pass on an in-process analyzer (the recorder sees only this
   // thread), then replay the inputs alone on warm sessions using every core.
-  const local = await Engine.open({ modelsDir: await modelsDirFor(pack), detector: pack, fetchModels: false, inProcess: true, vision: { provider: 'auto' } });
+  const local = await Engine.open({ modelsDir: await modelsDirFor(pack), detector: pack, fetchModels: false, inProcess: true, settings: { vision: { provider: 'auto' } } });
   await local.analyze(files[0]!);
   const calls: { session: Session; feeds: Record<string, TensorT> }[] = [];
   setInferenceRecorder({

@@ -3,7 +3,7 @@
  * the guard on the developer endpoint switch.
  */
 import { describe, expect, it } from 'vitest';
-import { loopbackEndpointFromEnv } from '../../src-main/engine/cloud/cloud-settings';
+import { loopbackEndpointFromEnv } from '../../src-main/engine/cloud/cloud-endpoint';
 import { folderTag } from '../../src-main/engine/cloud/library-sync';
 import { ossUriFromUrl } from '../../src-main/engine/cloud/oss-client';
 

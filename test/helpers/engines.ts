@@ -29,6 +29,6 @@ export async function openEngine(pack: Pack, vision: Partial<VisionSettings> = {
     modelsDir: await modelsDirFor(pack),
     detector: pack === 'yunet' ? 'yunet' : 'default',
     fetchModels: false,
-    vision: { provider: 'cpu', ...vision },
+    settings: { vision: { provider: 'cpu', ...vision } },
   });
 }

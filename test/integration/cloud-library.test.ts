@@ -50,8 +50,8 @@ beforeAll(async () => {
   engine = await Engine.open({
     library: tempDir('cloud-library'),
     fetchModels: false,
-    vision: { provider: 'cpu' },
-    cloud: { endpointOverride: emu.url, settings: FAST },
+    settings: { vision: { provider: 'cpu' }, cloud: FAST },
+    cloud: { endpointOverride: emu.url },
   });
   await engine.library.addFolders([PEOPLE]);
   await (await engine.library.index()).done;

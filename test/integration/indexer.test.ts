@@ -24,7 +24,7 @@ const PHOTOS = [
 ];
 
 async function openEngine(library: string): Promise<Engine> {
-  return Engine.open({ library, modelsDir: defaultModelsDir(), detector: 'default', fetchModels: false, vision: { provider: 'cpu' } });
+  return Engine.open({ library, modelsDir: defaultModelsDir(), detector: 'default', fetchModels: false, settings: { vision: { provider: 'cpu' } } });
 }
 
 async function indexOnce(engine: Engine): Promise<IndexSummary> {

@@ -17,8 +17,8 @@ describe('analyzer pool', () => {
   let local: Engine;
   beforeAll(async () => {
     const common = { modelsDir: defaultModelsDir(), detector: 'default' as const, fetchModels: false };
-    pooled = await Engine.open({ ...common, vision: { provider: 'cpu', analyzers: 2 } });
-    local = await Engine.open({ ...common, inProcess: true, vision: { provider: 'cpu' } });
+    pooled = await Engine.open({ ...common, settings: { vision: { provider: 'cpu', analyzers: 2 } } });
+    local = await Engine.open({ ...common, inProcess: true, settings: { vision: { provider: 'cpu' } } });
   });
   afterAll(async () => {
     await pooled?.close();

@@ -32,7 +32,7 @@ describe('watching a library', () => {
     root = tempDir('watch');
     copyFileSync(join(FIXTURES, 'groups/two_people.jpg'), join(root, 'two.jpg'));
     copyFileSync(join(FIXTURES, 'video/short_hamilton_clip.mp4'), join(root, 'clip.mp4'));
-    engine = await Engine.open({ library: tempDir('watch-lib'), modelsDir: defaultModelsDir(), detector: 'default', fetchModels: false, vision: { provider: 'cpu' }, indexing: { removalGraceMs: 1500 } });
+    engine = await Engine.open({ library: tempDir('watch-lib'), modelsDir: defaultModelsDir(), detector: 'default', fetchModels: false, settings: { vision: { provider: 'cpu' }, indexing: { removalGraceMs: 1500 } } });
     await engine.library.addFolders([root]);
     const { done } = await engine.library.index();
     expect((await done).status).toBe('succeeded');

@@ -9,6 +9,8 @@
 import { CloudError, cancelled } from './cloud-error';
 import type { CloudErrorCode, CloudServiceName } from './cloud-error';
 import { redact } from './redact';
+import { DEFAULT_RETRY_POLICY } from '../settings';
+import type { RetryPolicy } from '../settings';
 import { xmlText } from './oss-xml';
 
 export type CloudApi = 'imm' | 'ice' | 'oss';
@@ -53,22 +55,6 @@ export function ossEndpoint(bucket: string, region: string, override?: EndpointO
   if (o) return { origin: o, pathPrefix: `/${bucket}` };
   return { origin: `https://${bucket}.oss-${region}.aliyuncs.com`, pathPrefix: '' };
 }
-
-export interface RetryPolicy {
-  /** Attempts in total, first included. */
-  maxAttempts: number;
-  /** Backoff before attempt n (n >= 1) is random in [0, min(maxDelayMs, baseDelayMs * 2^(n-1))]. */
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** Per-attempt time-out covering connect, upload and the whole response body. */
-  timeoutMs: number;
-}
-
-/**
- * Four attempts over roughly 0.3-2 s of backoff ride out the short throttling bursts the OpenAPI
- * gateway produces; 60 s per attempt leaves room to upload a 100 MB video on a slow uplink.
- */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 4, baseDelayMs: 300, maxDelayMs: 8000, timeoutMs: 60_000 };
 
 export interface HttpRequestSpec {
   method: string;

@@ -13,7 +13,6 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, relative, sep } from 'node:path';
-import sharp from 'sharp';
 import type {
   CloudCluster,
   CloudSearchResult,
@@ -33,7 +32,8 @@ import type { LibraryStore } from '../store/library-store';
 import type { FolderRow } from '../store/rows';
 import type { Task, TaskHandle, TaskRegistry } from '../tasks/task-registry';
 import { parseRequest } from '../validate';
-import { decodeRegion } from '../vision/decoder';
+import type { LibrarySettings, VisionSettings } from '../settings';
+import { cropFace } from '../vision/face-crop';
 import { digestFile } from './file-digest';
 import { formatOssUri } from './oss-client';
 import type { CloudService } from './service';
@@ -143,7 +143,8 @@ function progressOf(task: TaskHandle): NonNullable<FlowOptions['onProgress']> {
  * and cluster in IMM, pull the clusters and compare them with the local persons. A task: progress
  * and cancel. Refuses to start when no folder is chosen: nothing is uploaded by default.
  */
-export async function syncLibrary(cloud: CloudService, store: LibraryStore, task: TaskHandle): Promise<LibrarySyncResult> {
+/** `library`: the library's hashing settings, so a file's identity here is the content hash indexing stored. */
+export async function syncLibrary(cloud: CloudService, store: LibraryStore, task: TaskHandle, library: Pick<LibrarySettings, 'quickHashSampleBytes'>): Promise<LibrarySyncResult> {
   const { folders: chosen, missing } = await chosenFolders(cloud, store);
   if (chosen.length === 0) {
     throw new EngineError('INVALID_ARGUMENT', 'No folder is chosen for cloud sync. Tick the folders to upload under Settings > Cloud sync.');
@@ -152,7 +153,7 @@ export async function syncLibrary(cloud: CloudService, store: LibraryStore, task
   const pushes: CloudSyncReport['pushes'] = [];
   const results: PushResult[] = [];
   const onProgress = progressOf(task);
-  const identify = async (path: string): Promise<string> => (await quickHash(path)).hash;
+  const identify = async (path: string): Promise<string> => (await quickHash(path, { sampleBytes: library.quickHashSampleBytes })).hash;
   for (const [i, f] of folders.entries()) {
     if (task.signal.aborted) break;
     // Cluster once, after the last folder: every upload belongs to the same dataset.
@@ -226,10 +227,6 @@ export interface FaceBox {
   height: number;
 }
 
-/** Margin around the face box in the uploaded crop, as a fraction of its size: the cloud detectors want some head and hair. */
-const CROP_MARGIN = 0.6;
-const CROP_MAX_SIDE = 800;
-
 /**
  * Search the cloud for one face: the face is cut out of the image (so the services see one face,
  * and nothing else of the photo leaves the computer), uploaded under <prefix>search/, searched in
@@ -239,23 +236,23 @@ export async function cloudFaceSearch(
   cloud: CloudService,
   store: LibraryStore,
   query: { path: string; name: string; box?: FaceBox },
-  opts: FlowOptions & { pageSize?: number } = {},
+  opts: FlowOptions & { pageSize?: number; maxPixels: number },
 ): Promise<CloudSearchResult> {
+  const { maxPixels, ...flow } = opts;
   const dir = await mkdtemp(join(tmpdir(), 'fo-cloud-query-'));
   try {
     let file = query.path;
     if (query.box) {
-      const b = query.box;
-      const region = { x: b.x - b.width * CROP_MARGIN, y: b.y - b.height * CROP_MARGIN, width: b.width * (1 + 2 * CROP_MARGIN), height: b.height * (1 + 2 * CROP_MARGIN) };
-      const crop = await decodeRegion(query.path, region, { maxSide: CROP_MAX_SIDE, maxPixels: 200_000_000 });
+      const s = cloud.settings;
+      const crop = await cropFace(query.path, query.box, { margin: s.searchCropMargin, side: s.searchCropSide, format: 'jpeg', quality: s.searchCropQuality, maxPixels });
       const stem = basename(query.name, extname(query.name)).replace(/[^\p{L}\p{N}._+-]+/gu, '_') || 'face';
       file = join(dir, `${stem}-face.jpg`);
-      await writeFile(file, await sharp(crop.data, { raw: { width: crop.width, height: crop.height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer());
+      await writeFile(file, crop);
     }
     const { sha256Hex } = await digestFile(file);
     return await cloud.search(
-      { localImage: { path: file, contentHash: sha256Hex }, ...(opts.pageSize ? { pageSize: opts.pageSize } : {}) },
-      { ...opts, locate: (uris) => locateUris(cloud, store, uris) },
+      { localImage: { path: file, contentHash: sha256Hex }, ...(flow.pageSize ? { pageSize: flow.pageSize } : {}) },
+      { ...flow, locate: (uris) => locateUris(cloud, store, uris) },
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -283,10 +280,12 @@ export class CloudLibrarySync implements CloudLibrary {
     private readonly store: LibraryStore,
     private readonly tasks: TaskRegistry,
     private readonly people: PeopleService,
+    /** From the engine's settings: the library's quick-hash sample (a file's identity) and the decoder's pixel limit. */
+    private readonly local: Pick<LibrarySettings, 'quickHashSampleBytes'> & Pick<VisionSettings, 'maxPixels'>,
   ) {}
 
   sync(opts: { started?: (id: string) => void } = {}): Promise<Task> {
-    return this.tasks.run('cloud.sync', (h): Promise<LibrarySyncResult> => syncLibrary(this.cloud, this.store, h), opts);
+    return this.tasks.run('cloud.sync', (h): Promise<LibrarySyncResult> => syncLibrary(this.cloud, this.store, h, this.local), opts);
   }
 
   pull(opts: { started?: (id: string) => void } = {}): Promise<Task> {
@@ -302,6 +301,6 @@ export class CloudLibrarySync implements CloudLibrary {
   }
 
   searchFace(query: { path: string; name: string; box?: FaceBox }, opts: { pageSize?: number } = {}): Promise<CloudSearchResult> {
-    return cloudFaceSearch(this.cloud, this.store, query, opts);
+    return cloudFaceSearch(this.cloud, this.store, query, { ...opts, maxPixels: this.local.maxPixels });
   }
 }

@@ -31,8 +31,8 @@ import type {
   ClipSearchRequest,
 } from '../../contract/cloud';
 import { CloudError, isCloudError } from './cloud-error';
-import { cloudSettings } from './cloud-settings';
-import type { CloudSettings } from './cloud-settings';
+import { cloudSettings } from '../settings';
+import type { CloudSettings, CloudSettingsOverrides } from '../settings';
 import { compareClusters, planNameImports } from './compare';
 import { CloudConfigStore } from './config-store';
 import { IceRegistry } from './ice-registry';
@@ -40,7 +40,7 @@ import { LastSyncStore } from './last-sync-store';
 import { CredentialStore } from './credentials';
 import type { StringEncryptor } from './credentials';
 import { CloudHttp } from './http';
-import type { CloudHttpOptions, EndpointOverride, RetryPolicy } from './http';
+import type { CloudHttpOptions, EndpointOverride } from './http';
 import { IceClient } from './ice-client';
 import { IMM_TASK_TYPES, ImmClient } from './imm-client';
 import type { CloudLibrary } from './library-sync';
@@ -56,7 +56,7 @@ export interface CloudServiceOptions {
   encryptor?: StringEncryptor;
   /** Base URL(s) replacing the region endpoints (tests: the loopback emulator). */
   endpointOverride?: EndpointOverride;
-  settings?: Partial<Omit<CloudSettings, 'retry'>> & { retry?: Partial<RetryPolicy> };
+  settings?: CloudSettingsOverrides;
   onAttempt?: CloudHttpOptions['onAttempt'];
   /** The library side (sync, pull, report, name import, face search), when a library is open. */
   library?: (cloud: CloudService) => CloudLibrary;
@@ -82,7 +82,8 @@ export class CloudService {
   readonly lastSync: LastSyncStore;
   private readonly iceRegistry: IceRegistry;
   private readonly configStore: CloudConfigStore;
-  private readonly settings: CloudSettings;
+  /** The cloud slice of the engine's settings (the face search crop reads its margin here). */
+  readonly settings: CloudSettings;
   private readonly librarySide: CloudLibrary | null;
 
   constructor(private readonly opts: CloudServiceOptions) {

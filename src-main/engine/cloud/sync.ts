@@ -10,7 +10,7 @@
  * whatever finished in place (uploaded objects stay; the next push skips them by hash).
  */
 import { randomUUID } from 'node:crypto';
-import { basename, extname, isAbsolute, relative, sep } from 'node:path';
+import { basename, isAbsolute, relative, sep } from 'node:path';
 import type {
   CloudCluster,
   CloudProgress,
@@ -22,7 +22,8 @@ import type {
   UploadOutcome,
 } from '../../contract/cloud';
 import { CloudError, isCloudError, throwIfAborted } from './cloud-error';
-import type { CloudSettings } from './cloud-settings';
+import type { CloudSettings } from '../settings';
+import { kindOf, mimeOf } from '../library/media-types';
 import { digestFile } from './file-digest';
 import { sleep } from './http';
 import type { IceClient } from './ice-client';
@@ -68,15 +69,8 @@ export interface FlowOptions {
   signal?: AbortSignal;
 }
 
-const VIDEO_EXT = new Set(['.mp4', '.mov', '.m4v', '.avi', '.mkv', '.webm', '.3gp', '.mts', '.m2ts', '.wmv']);
-const CONTENT_TYPES: Record<string, string> = {
-  '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp', '.gif': 'image/gif', '.bmp': 'image/bmp',
-  '.tif': 'image/tiff', '.tiff': 'image/tiff', '.heic': 'image/heic', '.heif': 'image/heif', '.avif': 'image/avif',
-  '.mp4': 'video/mp4', '.mov': 'video/quicktime', '.m4v': 'video/x-m4v', '.webm': 'video/webm', '.mkv': 'video/x-matroska', '.avi': 'video/x-msvideo',
-};
-
 function mediaTypeOf(m: LocalMedia): 'image' | 'video' {
-  return m.mediaType ?? (VIDEO_EXT.has(extname(m.path).toLowerCase()) ? 'video' : 'image');
+  return m.mediaType ?? (kindOf(m.path) === 'video' ? 'video' : 'image');
 }
 
 /**
@@ -321,14 +315,13 @@ export async function push(ctx: SyncContext, media: readonly LocalMedia[], opts:
         warnings.push(`${m.path} changed since it was indexed locally; uploaded its current content.`);
         hash = current;
       }
-      const ext = extname(m.path).toLowerCase();
       await ctx.oss.putObject(
         {
           bucket: target.bucket,
           key,
           body: { path: m.path, size: d.size },
           contentMd5: d.md5Base64,
-          contentType: CONTENT_TYPES[ext] ?? 'application/octet-stream',
+          contentType: mimeOf(m.path),
           meta: { [CONTENT_HASH_META]: hash },
         },
         signal ? { signal } : {},
@@ -462,7 +455,7 @@ async function uploadQueryImage(ctx: SyncContext, li: LocalMedia, opts: FlowOpti
   if (!(head.exists && head.meta[CONTENT_HASH_META] === li.contentHash)) {
     const d = await digestFile(li.path, signal);
     await ctx.oss.putObject(
-      { bucket: target.bucket, key, body: { path: li.path, size: d.size }, contentMd5: d.md5Base64, contentType: CONTENT_TYPES[extname(li.path).toLowerCase()] ?? 'application/octet-stream', meta: { [CONTENT_HASH_META]: d.sha256Hex } },
+      { bucket: target.bucket, key, body: { path: li.path, size: d.size }, contentMd5: d.md5Base64, contentType: mimeOf(li.path), meta: { [CONTENT_HASH_META]: d.sha256Hex } },
       signal ? { signal } : {},
     );
   }

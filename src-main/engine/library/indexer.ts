@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { EngineError } from '../errors';
 import type { LibraryStore } from '../store/library-store';
 import type { FaceRow, MediaKind, MediaRow } from '../store/rows';
+import type { IndexingSettings } from '../settings';
 import type { TaskHandle } from '../tasks/task-registry';
 import type { Face } from '../vision/face-analyzer';
 import type { AnalyzeItem } from '../vision/pipeline';
@@ -54,8 +55,8 @@ export interface VideoAnalysis {
 /** What the indexer needs from the rest of the engine; injected so each piece is tested alone. */
 export interface IndexerDeps {
   store: LibraryStore;
-  /** Files per batched write (LibrarySettings.writeBatchFiles). */
-  writeBatchFiles: number;
+  /** Batched writes (the indexing slice of the settings: writeBatchFiles, writeFlushMs). */
+  write: Pick<IndexingSettings, 'writeBatchFiles' | 'writeFlushMs'>;
   scan(root: string, onError: (path: string, error: unknown) => void): AsyncIterable<FileInfo>;
   hash(path: string): Promise<string>;
   metadata(path: string, kind: MediaKind): Promise<FileMetadata>;
@@ -235,7 +236,7 @@ export class Indexer {
 
     const started = Date.now();
     let done = 0;
-    const writer = new BatchWriter(store, this.deps.writeBatchFiles);
+    const writer = new BatchWriter(store, this.deps.write);
     const report = (current: string) => {
       const elapsed = (Date.now() - started) / 1000;
       const rate = elapsed > 0 ? done / elapsed : 0;
@@ -361,7 +362,7 @@ class BatchWriter {
   private mediaRows: MediaRow[] = [];
   private lastFlush = Date.now();
 
-  constructor(private readonly store: LibraryStore, private readonly maxFiles: number) {}
+  constructor(private readonly store: LibraryStore, private readonly settings: Pick<IndexingSettings, 'writeBatchFiles' | 'writeFlushMs'>) {}
 
   face(row: FaceRow, existed: boolean): void {
     (existed ? this.changedFaces : this.newFaces).push(row);
@@ -376,7 +377,7 @@ class BatchWriter {
   }
 
   async maybeFlush(): Promise<void> {
-    if (this.mediaRows.length >= this.maxFiles || Date.now() - this.lastFlush > 2000) await this.flush();
+    if (this.mediaRows.length >= this.settings.writeBatchFiles || Date.now() - this.lastFlush > this.settings.writeFlushMs) await this.flush();
   }
 
   /** Faces before media: a media row turns ok only once its faces are on disk. */

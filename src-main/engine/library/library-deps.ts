@@ -3,6 +3,7 @@
  * pipeline for photos and video frames, and the chokidar watcher.
  */
 import type { FacePipeline } from '../vision/pipeline';
+import type { LibrarySettings } from '../settings';
 import type { FileMetadata, IndexerDeps, VideoAnalysis } from './indexer';
 import type { IndexDeps, WatcherFactory } from './library-service';
 import { scanFolder } from './scanner';
@@ -12,11 +13,12 @@ import { analyzeVideo } from './video-indexer';
 import { LibraryWatcher } from './watcher';
 import type { WatchBatch } from './watcher';
 
-export function libraryDeps(pipeline: FacePipeline, embedderId: string): IndexDeps {
+/** `settings`: the library slice of the engine's settings (scanning, hashing, video sampling and tracks). */
+export function libraryDeps(pipeline: FacePipeline, embedderId: string, settings: LibrarySettings): IndexDeps {
   return {
     embedderId,
-    scan: (root, onError) => scanFolder(root, { onError }),
-    hash: async (path) => (await quickHash(path)).hash,
+    scan: (root, onError) => scanFolder(root, { onError, statConcurrency: settings.scanStatConcurrency }),
+    hash: async (path) => (await quickHash(path, { sampleBytes: settings.quickHashSampleBytes })).hash,
     metadata: async (path): Promise<FileMetadata> => {
       const m = await readMetadata(path);
       const camera = [m.cameraMake, m.cameraModel].filter(Boolean).join(' ').trim();
@@ -32,7 +34,7 @@ export function libraryDeps(pipeline: FacePipeline, embedderId: string): IndexDe
     },
     analyzeImages: (paths) => pipeline.analyzeMany(paths),
     analyzeVideo: async (path, signal): Promise<VideoAnalysis> => {
-      const v = await analyzeVideo(pipeline, path, { signal });
+      const v = await analyzeVideo(pipeline, path, { signal, settings });
       return {
         durationSec: v.durationSec ?? 0,
         width: v.width,
@@ -41,13 +43,15 @@ export function libraryDeps(pipeline: FacePipeline, embedderId: string): IndexDe
         posterJpeg: v.posterJpeg,
       };
     },
-  } satisfies Omit<IndexerDeps, 'store' | 'writeBatchFiles'>;
+  } satisfies Omit<IndexerDeps, 'store' | 'write'>;
 }
 
-export function watcherFactory(): WatcherFactory {
+/** `settings`: write-finish and batching of the watcher (the library slice). */
+export function watcherFactory(settings: LibrarySettings): WatcherFactory {
   return async (roots, known, onBatch) => {
     const w = new LibraryWatcher({
       known,
+      settings,
       onBatch: (b: WatchBatch) => onBatch(new Set([...b.added.map((f) => f.path), ...b.changed.map((f) => f.path), ...b.removed])),
     });
     for (const r of roots) await w.addRoot(r);

@@ -34,7 +34,7 @@ export interface MediaError {
   indexedAt: number | null;
 }
 
-export type IndexDeps = Omit<IndexerDeps, 'store' | 'writeBatchFiles'>;
+export type IndexDeps = Omit<IndexerDeps, 'store' | 'write'>;
 
 /** A watcher the service can drive: batches of changed paths. */
 export interface FolderWatcher {
@@ -58,7 +58,7 @@ export class LibraryService {
     deps: IndexDeps,
     private readonly makeWatcher: WatcherFactory | null,
   ) {
-    this.indexer = new Indexer({ ...deps, store, writeBatchFiles: settings.writeBatchFiles });
+    this.indexer = new Indexer({ ...deps, store, write: settings });
   }
 
   static async open(dir: string, settings: IndexingSettings, deps: IndexDeps, makeWatcher: WatcherFactory | null = null): Promise<LibraryService> {

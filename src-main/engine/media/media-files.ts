@@ -20,9 +20,10 @@ import { EngineError } from '../errors';
 import { mimeOf } from '../library/media-types';
 import { posterFrame } from '../library/video-frames';
 import type { MediaRow } from '../store/rows';
-import { decodeImage, decodeRegion } from '../vision/decoder';
+import { decodeImage } from '../vision/decoder';
+import { cropFace } from '../vision/face-crop';
 import type { FaceInfo, MediaCatalog } from './media-catalog';
-import { MEDIA_DEFAULTS, type MediaSettings } from './media-settings';
+import { DEFAULT_VISION_SETTINGS, mediaSettings, type MediaSettings } from '../settings';
 import type { UploadStore } from './uploads';
 
 export type MediaRefusal = 'bad-request' | 'unknown-id' | 'outside-library' | 'missing-file' | 'undecodable';
@@ -66,8 +67,8 @@ export class MediaFiles {
   private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: MediaFilesOptions) {
-    this.settings = { ...MEDIA_DEFAULTS, ...options.settings };
-    this.maxPixels = options.maxPixels ?? 200_000_000;
+    this.settings = mediaSettings(options.settings);
+    this.maxPixels = options.maxPixels ?? DEFAULT_VISION_SETTINGS.maxPixels;
   }
 
   async resolve(kind: MediaUrlKind, id: string): Promise<ResolvedMedia> {
@@ -182,10 +183,10 @@ export class MediaFiles {
     let img: sharp.Sharp;
     if (row.kind === 'video') {
       const at = row.duration ? Math.min(1, row.duration / 10) : 0;
-      img = sharp(await posterFrame(file, at, { maxSide: kind === 'thumb' ? 720 : 1280 }));
+      img = sharp(await posterFrame(file, at, { maxSide: kind === 'thumb' ? s.videoThumbPosterSide : s.videoPreviewPosterSide }));
     } else {
       // The engine's decoder: EXIF orientation, HEIC, and the pixel limit, exactly as indexing saw the photo.
-      const decoded = await decodeImage(file, { maxSide: kind === 'thumb' ? 1024 : s.previewSide, maxPixels: this.maxPixels });
+      const decoded = await decodeImage(file, { maxSide: kind === 'thumb' ? s.thumbDecodeSide : s.previewSide, maxPixels: this.maxPixels });
       img = sharp(decoded.data, { raw: { width: decoded.width, height: decoded.height, channels: 3 } });
     }
     if (kind === 'thumb') img = img.resize({ width: s.thumbSide, height: s.thumbSide, fit: 'outside', withoutEnlargement: true });
@@ -195,24 +196,11 @@ export class MediaFiles {
 
   private async renderFace(row: MediaRow, file: string, face: FaceInfo): Promise<Buffer> {
     const s = this.settings;
-    const side = Math.max(face.w, face.h) * (1 + 2 * s.faceMargin);
-    const region = { x: face.x + face.w / 2 - side / 2, y: face.y + face.h / 2 - side / 2, width: side, height: side };
-    if (row.kind === 'video') {
-      const maxSide = Math.max(row.width ?? 1280, row.height ?? 720);
-      const frame = sharp(await posterFrame(file, face.frame_time ?? 0, { maxSide }));
-      const meta = await frame.metadata();
-      const w = meta.width ?? 0;
-      const h = meta.height ?? 0;
-      const left = Math.max(0, Math.floor(region.x));
-      const top = Math.max(0, Math.floor(region.y));
-      const width = Math.max(1, Math.min(w - left, Math.ceil(region.width)));
-      const height = Math.max(1, Math.min(h - top, Math.ceil(region.height)));
-      return frame.extract({ left, top, width, height }).resize(s.faceSide, s.faceSide, { fit: 'cover' }).webp({ quality: s.faceQuality }).toBuffer();
-    }
-    const decoded = await decodeRegion(file, region, { maxSide: s.faceSide, maxPixels: this.maxPixels });
-    return sharp(decoded.data, { raw: { width: decoded.width, height: decoded.height, channels: 3 } })
-      .resize(s.faceSide, s.faceSide, { fit: 'cover' })
-      .webp({ quality: s.faceQuality })
-      .toBuffer();
+    const box = { x: face.x, y: face.y, width: face.w, height: face.h };
+    const opts = { margin: s.faceMargin, side: s.faceSide, format: 'webp', quality: s.faceQuality, shape: 'square', maxPixels: this.maxPixels } as const;
+    if (row.kind !== 'video') return cropFace(file, box, opts);
+    // A video face's box is in the frame at its frame_time, in the video's own pixels: that frame, full size.
+    const maxSide = Math.max(row.width ?? s.videoPreviewPosterSide, row.height ?? 0);
+    return cropFace(await posterFrame(file, face.frame_time ?? 0, { maxSide }), box, opts);
   }
 }

@@ -11,7 +11,8 @@ import { EngineError } from '../errors';
 import { mediaDto, mediaFaceDto } from './dto';
 import type { MediaCatalog } from './media-catalog';
 import { MediaFiles, type ResolvedMedia } from './media-files';
-import type { MediaSettings } from './media-settings';
+import { mediaSettings } from '../settings';
+import type { MediaSettings } from '../settings';
 import { UploadStore } from './uploads';
 
 export interface MediaServiceOptions {
@@ -29,7 +30,7 @@ export class MediaService {
   private readonly files: MediaFiles;
 
   constructor(private readonly opts: MediaServiceOptions) {
-    this.uploads = new UploadStore({ maxPixels: opts.maxPixels });
+    this.uploads = new UploadStore({ maxPixels: opts.maxPixels, ...(opts.settings ? { settings: mediaSettings(opts.settings) } : {}) });
     this.files = new MediaFiles({ catalog: opts.catalog, uploads: this.uploads, maxPixels: opts.maxPixels, ...(opts.settings ? { settings: opts.settings } : {}) });
   }
 

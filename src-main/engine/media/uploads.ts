@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { EngineError } from '../errors';
 import { decodeImage } from '../vision/decoder';
-import { MEDIA_DEFAULTS } from './media-settings';
+import { DEFAULT_MEDIA_SETTINGS, DEFAULT_VISION_SETTINGS } from '../settings';
+import type { MediaSettings } from '../settings';
 
 export interface Upload {
   id: string;
@@ -20,7 +21,7 @@ export interface Upload {
   bytes: number;
   /** The image as uploaded (what detection reads). */
   file: string;
-  /** WebP preview, longest side MEDIA_DEFAULTS.previewSide. */
+  /** WebP preview, longest side MediaSettings.previewSide. */
   preview: string;
   /** Oriented size of the original: detected boxes are in these pixels. */
   width: number;
@@ -29,10 +30,8 @@ export interface Upload {
 }
 
 export interface UploadStoreOptions {
-  /** Most uploads kept; the oldest go first. */
-  maxEntries?: number;
-  /** Uploads older than this are forgotten. */
-  maxAgeMs?: number;
+  /** Preview size and quality, and how many uploads are kept for how long (the media slice of the settings). */
+  settings?: Pick<MediaSettings, 'previewSide' | 'previewQuality' | 'uploadMaxEntries' | 'uploadMaxAgeMs'>;
   maxPixels?: number;
   now?: () => number;
 }
@@ -40,15 +39,13 @@ export interface UploadStoreOptions {
 export class UploadStore {
   private readonly entries = new Map<string, Upload>();
   private dir: string | null = null;
-  private readonly maxEntries: number;
-  private readonly maxAgeMs: number;
+  private readonly settings: NonNullable<UploadStoreOptions['settings']>;
   private readonly maxPixels: number;
   private readonly now: () => number;
 
   constructor(options: UploadStoreOptions = {}) {
-    this.maxEntries = options.maxEntries ?? 32;
-    this.maxAgeMs = options.maxAgeMs ?? 6 * 3600_000;
-    this.maxPixels = options.maxPixels ?? 200_000_000;
+    this.settings = options.settings ?? DEFAULT_MEDIA_SETTINGS;
+    this.maxPixels = options.maxPixels ?? DEFAULT_VISION_SETTINGS.maxPixels;
     this.now = options.now ?? Date.now;
   }
 
@@ -60,13 +57,13 @@ export class UploadStore {
   async add(name: string, bytes: Uint8Array): Promise<Upload> {
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     // Decoding proves it is an image this app reads (and refuses bombs) before anything is kept.
-    const decoded = await decodeImage(buffer, { maxSide: MEDIA_DEFAULTS.previewSide, maxPixels: this.maxPixels });
+    const decoded = await decodeImage(buffer, { maxSide: this.settings.previewSide, maxPixels: this.maxPixels });
     const id = randomUUID();
     const file = join(this.folder(), `${id}.img`);
     const preview = join(this.folder(), `${id}.webp`);
     await writeFile(file, buffer, { mode: 0o600 });
     const webp = await sharp(decoded.data, { raw: { width: decoded.width, height: decoded.height, channels: 3 } })
-      .webp({ quality: MEDIA_DEFAULTS.previewQuality })
+      .webp({ quality: this.settings.previewQuality })
       .toBuffer();
     await writeFile(preview, webp, { mode: 0o600 });
     const upload: Upload = {
@@ -92,14 +89,14 @@ export class UploadStore {
   }
 
   private prune(): void {
-    const cutoff = this.now() - this.maxAgeMs;
+    const cutoff = this.now() - this.settings.uploadMaxAgeMs;
     const drop = (u: Upload) => {
       this.entries.delete(u.id);
       rmSync(u.file, { force: true });
       rmSync(u.preview, { force: true });
     };
     for (const u of [...this.entries.values()]) if (u.createdAt < cutoff) drop(u);
-    const extra = this.entries.size - this.maxEntries;
+    const extra = this.entries.size - this.settings.uploadMaxEntries;
     if (extra > 0) [...this.entries.values()].slice(0, extra).forEach(drop);
   }
 

@@ -9,11 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, extname, join, relative, sep } from 'node:path';
-import sharp from 'sharp';
 import { EngineError } from '../errors';
 import type { LibraryStore } from '../store/library-store';
 import type { FaceRow, MediaRow, PersonRow } from '../store/rows';
 import type { PeopleSettings } from '../settings';
+import { cropFace } from '../vision/face-crop';
 import type { TaskHandle } from '../tasks/task-registry';
 import type { ExportPersonsRequest, ExportResult } from '../../contract/people';
 import { numbered, place, safeName } from './export-files';
@@ -114,45 +114,26 @@ export function manifestCsv(rows: readonly ManifestRow[]): string {
   return [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
 }
 
-type Decoded = { data: Buffer; info: { width: number; height: number; channels: 1 | 2 | 3 | 4 } };
+type CropSettings = Pick<PeopleSettings, 'cropMargin' | 'cropSize' | 'cropQuality'> & { maxPixels: number };
 
-async function writeCrop(decoded: () => Promise<Decoded>, face: FaceRow, dest: string, settings: Pick<PeopleSettings, 'cropMargin' | 'cropSize'>): Promise<boolean> {
+/** Writes the face crop unless `dest` exists (a repeated export); true when written. */
+async function writeCrop(path: string, face: FaceRow, dest: string, settings: CropSettings): Promise<boolean> {
   try {
     await stat(dest);
     return false;
   } catch {
     // Not there yet.
   }
-  const { data, info } = await decoded();
-  const m = settings.cropMargin;
-  const left = Math.max(0, Math.floor(face.x - face.w * m));
-  const top = Math.max(0, Math.floor(face.y - face.h * m));
-  const right = Math.min(info.width, Math.ceil(face.x + face.w * (1 + m)));
-  const bottom = Math.min(info.height, Math.ceil(face.y + face.h * (1 + m)));
-  if (right - left < 2 || bottom - top < 2) return false;
-  await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
-    .extract({ left, top, width: right - left, height: bottom - top })
-    .resize(settings.cropSize, settings.cropSize, { fit: 'inside', withoutEnlargement: true })
-    .jpeg({ quality: 90 })
-    .toFile(`${dest}.tmp`);
+  const box = { x: face.x, y: face.y, width: face.w, height: face.h };
+  const jpeg = await cropFace(path, box, { margin: settings.cropMargin, side: settings.cropSize, format: 'jpeg', quality: settings.cropQuality, maxPixels: settings.maxPixels });
+  await writeFile(`${dest}.tmp`, jpeg);
   await rename(`${dest}.tmp`, dest);
   return true;
 }
 
-/** Decodes a photo once, upright (boxes are in oriented pixels), however many crops it gives. */
-function lazyDecode(path: string): () => Promise<Decoded> {
-  let p: Promise<Decoded> | null = null;
-  return () =>
-    (p ??= sharp(path, { failOn: 'none' })
-      .rotate()
-      .raw()
-      .toBuffer({ resolveWithObject: true })
-      .then(({ data, info }) => ({ data, info: { width: info.width, height: info.height, channels: info.channels } })));
-}
-
 export async function exportPersons(
   store: LibraryStore,
-  settings: Pick<PeopleSettings, 'exportMode' | 'cropMargin' | 'cropSize'>,
+  settings: Pick<PeopleSettings, 'exportMode' | 'cropMargin' | 'cropSize' | 'cropQuality'> & { maxPixels: number },
   req: ExportPersonsRequest,
   handle?: TaskHandle,
 ): Promise<ExportResult> {
@@ -190,14 +171,13 @@ export async function exportPersons(
         else if (placed.kind === 'copied') result.copied++;
         else result.skipped++;
         if (placed.renamed && placed.kind !== 'skipped') result.renamed++;
-        const decoded = lazyDecode(m.path);
         for (const f of fs) {
           let crop: string | null = null;
           if (req.crops && m.kind === 'image') {
             await mkdir(join(dir, 'faces'), { recursive: true });
             const stem = basename(placed.path, extname(placed.path));
             const dest = join(dir, 'faces', `${stem}_${f.id.slice(0, 8)}.jpg`);
-            if (await writeCrop(decoded, f, dest, settings)) result.crops++;
+            if (await writeCrop(m.path, f, dest, settings)) result.crops++;
             crop = relative(target, dest).split(sep).join('/');
           }
           rows.push({

@@ -8,7 +8,8 @@ import type { z } from 'zod';
 import { EngineError } from '../errors';
 import type { LibraryStore } from '../store/library-store';
 import type { FaceRow } from '../store/rows';
-import type { PeopleSettings } from '../settings';
+import { DEFAULT_VISION_SETTINGS } from '../settings';
+import type { PeopleSettings, VisionSettings } from '../settings';
 import type { Task, TaskRegistry } from '../tasks/task-registry';
 import {
   AnswerFaceSuggestionRequestSchema,
@@ -114,6 +115,8 @@ export class PeopleService {
     readonly settings: PeopleSettings,
     private readonly tasks: TaskRegistry,
     private readonly log: (message: string) => void = () => undefined,
+    /** The decoder's pixel limit, for export crops (the vision slice of the settings). */
+    private readonly vision: Pick<VisionSettings, 'maxPixels'> = DEFAULT_VISION_SETTINGS,
   ) {
     this.cache = new SnapshotCache(settings.snapshotKeepMs);
   }
@@ -304,7 +307,7 @@ export class PeopleService {
   async exportPersons(request: ExportPersonsRequest, opts: TaskOptions = {}): Promise<Task> {
     const r = parse(ExportPersonsRequestSchema, request);
     await ensureWritable(r.targetDir);
-    return this.tasks.run('people.export', (handle) => exportPersons(this.store, this.settings, r, handle), { ...opts, tags: { targetDir: r.targetDir } });
+    return this.tasks.run('people.export', (handle) => exportPersons(this.store, { ...this.settings, maxPixels: this.vision.maxPixels }, r, handle), { ...opts, tags: { targetDir: r.targetDir } });
   }
 
   /** Writes MWG face regions of named persons into XMP sidecars (never into originals). */
