@@ -98,7 +98,7 @@ async function evaluate(set: SetName, work: string): Promise<Record<string, unkn
       try { linkSync(join(SHARED, set, p.rel), to); } catch { copyFileSync(join(SHARED, set, p.rel), to); }
     }
   }
-  const engine = await Engine.open({ library: libraryDir, modelsDir: defaultModelsDir(), detector: 'default', fetchModels: false, people: PEOPLE });
+  const engine = await Engine.open({ library: libraryDir, modelsDir: defaultModelsDir(), detector: 'default', fetchModels: false, settings: { people: PEOPLE } });
   try {
     let summary: IndexSummary | null = null;
     let indexSeconds = 0;
