@@ -8,8 +8,8 @@ import { stat } from 'node:fs/promises';
 import exifr from 'exifr';
 import { mediaKindOf } from './media-types';
 import type { MediaKind } from './media-types';
-import { probeVideo } from './video-frames';
-import type { VideoProbe } from './video-frames';
+import { probeVideo } from './video-probe';
+import type { VideoProbe } from './video-probe';
 
 export type CapturedAtSource =
   /** EXIF DateTimeOriginal: the shutter. */

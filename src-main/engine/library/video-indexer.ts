@@ -9,8 +9,9 @@ import type { AnalyzeOptions, Face } from '../vision/face-analyzer';
 import type { AnalyzeResult, RgbRaster } from '../vision/pipeline';
 import type { Point } from '../vision/geometry';
 import { cancelled } from './fs-errors';
-import { posterFrame, probeVideo, samplePlan, sampleFrames } from './video-frames';
-import type { VideoProbe } from './video-frames';
+import { posterFrame, samplePlan, sampleFrames } from './video-frames';
+import { probeVideo } from './video-probe';
+import type { VideoProbe } from './video-probe';
 import { FaceTracker, trackOptions } from './video-tracks';
 import type { FaceTrack } from './video-tracks';
 
