@@ -267,75 +267,121 @@ export interface PushOptions extends FlowOptions {
 }
 
 export async function push(ctx: SyncContext, media: readonly LocalMedia[], opts: PushOptions = {}): Promise<PushResult> {
-  const { target, settings } = ctx;
-  const { signal } = opts;
   const warnings: string[] = [];
-  const planned = media.map((m) => ({ m, key: objectKeyFor(m, target.prefix, opts.root) }));
+  const planned = planObjectKeys(ctx.target, media, opts.root);
+  const existing = await listExisting(ctx, opts);
+  const { mapping, uploaded, skipped } = await uploadChanged(ctx, planned, existing, opts, warnings);
+  const mediaByPath = new Map(planned.map((p) => [p.m.path, p.m]));
+  const { indexedBefore, toIndex } = await indexMissing(ctx, mapping, mediaByPath, opts);
+  await waitUntilIndexed(ctx, indexedBefore, toIndex, opts, warnings);
+  const registered = await registerInIce(ctx, mapping, mediaByPath, opts);
+  const indexed = toIndex.length;
+  if (opts.skipClustering) return { uploaded, skipped, indexed, registered, clusters: [], mapping, warnings };
+  const { task, clusters } = await clusterAndPull(ctx, opts);
+  return { uploaded, skipped, indexed, registered, task, clusters, mapping, warnings };
+}
+
+interface PlannedObject {
+  m: LocalMedia;
+  key: string;
+}
+
+/** Each file's object key; two different files on one key would overwrite each other, so that fails the push. */
+function planObjectKeys(target: SyncTarget, media: readonly LocalMedia[], root: string | undefined): PlannedObject[] {
+  const planned = media.map((m) => ({ m, key: objectKeyFor(m, target.prefix, root) }));
   const byKey = new Map<string, string>();
   for (const { m, key } of planned) {
     const other = byKey.get(key);
     if (other && other !== m.contentHash) throw new CloudError('CLOUD_SERVICE', `Two different files map to the same object key "${key}".`, { service: 'local' });
     byKey.set(key, m.contentHash);
   }
+  return planned;
+}
 
-  // 1. What is already there (one listing instead of a HEAD per file for keys that do not exist).
+/** Step 1: what is already there (one listing instead of a HEAD per file for keys that do not exist). */
+async function listExisting(ctx: SyncContext, opts: FlowOptions): Promise<Set<string>> {
+  const { target } = ctx;
+  const { signal } = opts;
   report(opts, { phase: 'list', done: 0, total: 1, message: formatOssUri(target.bucket, target.prefix) });
   const existing = new Set((await ctx.oss.listAll({ bucket: target.bucket, prefix: target.prefix }, signal ? { signal } : {})).map((o) => o.key));
   report(opts, { phase: 'list', done: 1, total: 1, message: `${existing.size} objects` });
+  return existing;
+}
 
-  // 2. Upload what changed.
+/** Step 2: upload what changed; files whose stored content hash matches are skipped. */
+async function uploadChanged(
+  ctx: SyncContext,
+  planned: readonly PlannedObject[],
+  existing: ReadonlySet<string>,
+  opts: PushOptions,
+  warnings: string[],
+): Promise<{ mapping: UploadOutcome[]; uploaded: number; skipped: number }> {
   const outcomes: Array<UploadOutcome | undefined> = new Array(planned.length);
   let done = 0;
   let uploaded = 0;
   let skipped = 0;
   report(opts, { phase: 'upload', done: 0, total: planned.length });
-  await pool(planned, settings.uploadConcurrency, signal, async ({ m, key }, i) => {
-    const uri = formatOssUri(target.bucket, key);
-    let status: UploadOutcome['status'] = 'uploaded';
-    let hash = m.contentHash;
-    if (existing.has(key)) {
-      const head = await ctx.oss.headObject({ bucket: target.bucket, key }, signal ? { signal } : {});
-      if (head.exists && head.meta[CONTENT_HASH_META] === m.contentHash) status = 'skipped';
+  await pool(planned, ctx.settings.uploadConcurrency, opts.signal, async ({ m, key }, i) => {
+    const outcome = await uploadOne(ctx, m, key, existing.has(key), opts, warnings);
+    if (outcome) {
+      if (outcome.status === 'uploaded') uploaded++;
+      else skipped++;
+      outcomes[i] = outcome;
     }
-    if (status === 'uploaded') {
-      let d: Awaited<ReturnType<typeof digestFile>>;
-      try {
-        d = await digestFile(m.path, signal);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code !== 'ENOENT' && code !== 'EACCES' && code !== 'EISDIR') throw e;
-        // Deleted or unreadable since the library scanned it: leave it out, do not fail the push.
-        warnings.push(`${m.path} could not be read (${code}); not uploaded.`);
-        report(opts, { phase: 'upload', done: ++done, total: planned.length, message: basename(m.path) });
-        return;
-      }
-      const current = opts.identify ? await opts.identify(m.path) : d.sha256Hex;
-      if (current !== m.contentHash) {
-        // The library's record is older than the file; upload what is on disk and say so.
-        warnings.push(`${m.path} changed since it was indexed locally; uploaded its current content.`);
-        hash = current;
-      }
-      await ctx.oss.putObject(
-        {
-          bucket: target.bucket,
-          key,
-          body: { path: m.path, size: d.size },
-          contentMd5: d.md5Base64,
-          contentType: mimeOf(m.path),
-          meta: { [CONTENT_HASH_META]: hash },
-        },
-        signal ? { signal } : {},
-      );
-      uploaded++;
-    } else skipped++;
-    outcomes[i] = { path: m.path, uri, contentHash: hash, status };
     report(opts, { phase: 'upload', done: ++done, total: planned.length, message: basename(m.path) });
   });
+  return { mapping: outcomes.filter((u): u is UploadOutcome => !!u), uploaded, skipped };
+}
 
-  const mapping = outcomes.filter((u): u is UploadOutcome => !!u);
-  const mediaByPath = new Map(planned.map((p) => [p.m.path, p.m]));
+/** One file: skipped when the object holds its content, else uploaded; undefined when it can no longer be read. */
+async function uploadOne(ctx: SyncContext, m: LocalMedia, key: string, exists: boolean, opts: PushOptions, warnings: string[]): Promise<UploadOutcome | undefined> {
+  const { target } = ctx;
+  const { signal } = opts;
+  const uri = formatOssUri(target.bucket, key);
+  if (exists) {
+    const head = await ctx.oss.headObject({ bucket: target.bucket, key }, signal ? { signal } : {});
+    if (head.exists && head.meta[CONTENT_HASH_META] === m.contentHash) return { path: m.path, uri, contentHash: m.contentHash, status: 'skipped' };
+  }
+  let hash = m.contentHash;
+  let d: Awaited<ReturnType<typeof digestFile>>;
+  try {
+    d = await digestFile(m.path, signal);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'EACCES' && code !== 'EISDIR') throw e;
+    // Deleted or unreadable since the library scanned it: leave it out, do not fail the push.
+    warnings.push(`${m.path} could not be read (${code}); not uploaded.`);
+    return undefined;
+  }
+  const current = opts.identify ? await opts.identify(m.path) : d.sha256Hex;
+  if (current !== m.contentHash) {
+    // The library's record is older than the file; upload what is on disk and say so.
+    warnings.push(`${m.path} changed since it was indexed locally; uploaded its current content.`);
+    hash = current;
+  }
+  await ctx.oss.putObject(
+    {
+      bucket: target.bucket,
+      key,
+      body: { path: m.path, size: d.size },
+      contentMd5: d.md5Base64,
+      contentType: mimeOf(m.path),
+      meta: { [CONTENT_HASH_META]: hash },
+    },
+    signal ? { signal } : {},
+  );
+  return { path: m.path, uri, contentHash: hash, status: 'uploaded' };
+}
 
-  // 3. Index what the dataset does not hold yet (resumable: a cancelled push left some unindexed).
+/** Step 3: index what the dataset does not hold yet (resumable: a cancelled push left some unindexed). */
+async function indexMissing(
+  ctx: SyncContext,
+  mapping: readonly UploadOutcome[],
+  mediaByPath: ReadonlyMap<string, LocalMedia>,
+  opts: FlowOptions,
+): Promise<{ indexedBefore: Map<string, string | undefined>; toIndex: UploadOutcome[] }> {
+  const { target, settings } = ctx;
+  const { signal } = opts;
   throwIfAborted(signal);
   report(opts, { phase: 'index', done: 0, total: mapping.length, message: 'checking the dataset' });
   const indexedBefore = new Map((await scanIndexedFiles(ctx, opts)).map((f) => [f.uri, f.customId]));
@@ -352,34 +398,45 @@ export async function push(ctx: SyncContext, media: readonly LocalMedia[], opts:
     indexed += batch.length;
     report(opts, { phase: 'index', done: indexed, total: toIndex.length });
   }
+  return { indexedBefore, toIndex };
+}
 
-  // 4. Wait until the index shows them, so the clustering task covers this push. Counting is one
-  //    call per poll; a re-indexed file whose URI was already there does not change the count, so
-  //    only new URIs are waited for.
+/**
+ * Step 4: wait until the index shows them, so the clustering task covers this push. Counting is one
+ * call per poll; a re-indexed file whose URI was already there does not change the count, so only new
+ * URIs are waited for. A timeout is a warning: clustering then covers what is there.
+ */
+async function waitUntilIndexed(
+  ctx: SyncContext,
+  indexedBefore: ReadonlyMap<string, unknown>,
+  toIndex: readonly UploadOutcome[],
+  opts: FlowOptions,
+  warnings: string[],
+): Promise<void> {
+  const { settings } = ctx;
   const expected = new Set([...indexedBefore.keys(), ...toIndex.map((u) => u.uri)]).size;
   const newUris = expected - indexedBefore.size;
-  if (newUris > 0) {
-    const started = Date.now();
-    let wait = settings.pollInitialMs;
-    for (;;) {
-      const n = await countIndexed(ctx, opts);
-      const seen = Math.max(0, Math.min(newUris, n - indexedBefore.size));
-      report(opts, { phase: 'wait-index', done: seen, total: newUris });
-      if (n >= expected) break;
-      if (Date.now() - started + wait > settings.indexWaitTimeoutMs) {
-        warnings.push(`Only ${seen} of ${newUris} new files were indexed after ${Math.round((Date.now() - started) / 1000)} s; clustering what is there.`);
-        break;
-      }
-      await sleep(wait, signal, 'SimpleQuery');
-      wait = Math.min(settings.pollMaxMs, Math.round(wait * settings.pollFactor));
+  if (newUris <= 0) return;
+  const started = Date.now();
+  let wait = settings.pollInitialMs;
+  for (;;) {
+    const n = await countIndexed(ctx, opts);
+    const seen = Math.max(0, Math.min(newUris, n - indexedBefore.size));
+    report(opts, { phase: 'wait-index', done: seen, total: newUris });
+    if (n >= expected) return;
+    if (Date.now() - started + wait > settings.indexWaitTimeoutMs) {
+      warnings.push(`Only ${seen} of ${newUris} new files were indexed after ${Math.round((Date.now() - started) / 1000)} s; clustering what is there.`);
+      return;
     }
+    await sleep(wait, opts.signal, 'SimpleQuery');
+    wait = Math.min(settings.pollMaxMs, Math.round(wait * settings.pollFactor));
   }
+}
 
-  const registered = await registerInIce(ctx, mapping, mediaByPath, opts);
-
-  if (opts.skipClustering) return { uploaded, skipped, indexed, registered, clusters: [], mapping, warnings };
-
-  // 5. Cluster, wait, pull.
+/** Step 5: cluster, wait for the task, pull the clusters. */
+async function clusterAndPull(ctx: SyncContext, opts: FlowOptions): Promise<{ task: CloudTask; clusters: CloudCluster[] }> {
+  const { target } = ctx;
+  const { signal } = opts;
   throwIfAborted(signal);
   report(opts, { phase: 'cluster', done: 0, total: 1 });
   const created = await ctx.imm.createFigureClusteringTask({ ProjectName: target.projectName, DatasetName: target.datasetName }, signal ? { signal } : {});
@@ -387,7 +444,7 @@ export async function push(ctx: SyncContext, media: readonly LocalMedia[], opts:
   report(opts, { phase: 'cluster', done: 1, total: 1, message: created.TaskId });
   const task = await waitForTask(ctx, IMM_TASK_TYPES.figureClustering, created.TaskId, { ...opts, phase: 'poll' });
   const clusters = await pullClusters(ctx, opts);
-  return { uploaded, skipped, indexed, registered, task, clusters, mapping, warnings };
+  return { task, clusters };
 }
 
 /**
