@@ -8,7 +8,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { CloudConfigPatch, CloudStatus, CloudSyncReport, ConnectionCheck, CredentialsInput, ImportNamesResult } from '../../src-main/contract/cloud';
 import { apiClient } from '../api/client';
-import { errorMessage } from './errors';
+import { useAsyncAction } from '../composables/use-async-action';
 import { usePeopleStore } from './people';
 import { useTasksStore } from './tasks';
 
@@ -30,14 +30,13 @@ export const useCloudStore = defineStore('cloud', () => {
   /** Sync is possible: connected, and at least one folder chosen (nothing is uploaded by default). */
   const canSync = computed(() => !!status.value?.ready && chosenFolders.value.size > 0);
 
+  const action = useAsyncAction(error);
+
+  /** Like useAsyncAction's run, and says which action is busy: the panel shows it on that button. */
   async function run<T>(what: string, fn: () => Promise<T>): Promise<T | null> {
     busy.value = what;
-    error.value = null;
     try {
-      return await fn();
-    } catch (e) {
-      error.value = errorMessage(e);
-      return null;
+      return (await action.run(fn)) ?? null;
     } finally {
       busy.value = null;
     }

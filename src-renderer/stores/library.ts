@@ -6,6 +6,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { FolderDto, LibraryStatusDto, MediaErrorDto, TaskDto } from '../../src-main/contract/ipc';
 import { apiClient } from '../api/client';
+import { useAsyncAction } from '../composables/use-async-action';
 import { errorMessage } from './errors';
 
 export const useLibraryStore = defineStore('library', () => {
@@ -17,7 +18,7 @@ export const useLibraryStore = defineStore('library', () => {
   const indexTask = ref<TaskDto | null>(null);
   const errors = ref<MediaErrorDto[]>([]);
   const errorTotal = ref(0);
-  const busy = ref(false);
+  const { busy, run } = useAsyncAction(error);
   /** Bumped whenever indexing changed the library, so lists reload. */
   const generation = ref(0);
   let statusTimer: ReturnType<typeof setTimeout> | null = null;
@@ -48,19 +49,6 @@ export const useLibraryStore = defineStore('library', () => {
       errorTotal.value = r.total;
     } catch (e) {
       error.value = errorMessage(e);
-    }
-  }
-
-  async function run<T>(work: () => Promise<T>): Promise<T | undefined> {
-    busy.value = true;
-    error.value = null;
-    try {
-      return await work();
-    } catch (e) {
-      error.value = errorMessage(e);
-      return undefined;
-    } finally {
-      busy.value = false;
     }
   }
 

@@ -8,6 +8,7 @@ import { computed, ref } from 'vue';
 import type { CorrectionResult, FaceRef, FaceSuggestion, Person } from '../../src-main/contract/people';
 import type { TaskDto } from '../../src-main/contract/ipc';
 import { apiClient } from '../api/client';
+import { useAsyncAction } from '../composables/use-async-action';
 import { errorMessage } from './errors';
 
 const PAGE = 100;
@@ -29,7 +30,7 @@ export const usePeopleStore = defineStore('people', () => {
   const suggestions = ref<FaceSuggestion[]>([]);
   const unassigned = ref<FaceRef[]>([]);
   const unassignedTotal = ref(0);
-  const busy = ref(false);
+  const { busy, run } = useAsyncAction(error);
   let ticket = 0;
 
   const visible = computed(() => {
@@ -114,17 +115,11 @@ export const usePeopleStore = defineStore('people', () => {
   }
 
   async function correct(work: () => Promise<CorrectionResult>): Promise<boolean> {
-    busy.value = true;
-    error.value = null;
-    try {
+    const ok = await run(async () => {
       apply(await work());
       return true;
-    } catch (e) {
-      error.value = errorMessage(e);
-      return false;
-    } finally {
-      busy.value = false;
-    }
+    });
+    return ok ?? false;
   }
 
   function rename(personId: string, name: string): Promise<boolean> {

@@ -7,6 +7,7 @@ import { computed, ref } from 'vue';
 import type { CorrectionResult, FaceRef, Person, PersonMedia } from '../../src-main/contract/people';
 import type { MediaDto } from '../../src-main/contract/ipc';
 import { apiClient } from '../api/client';
+import { useAsyncAction } from '../composables/use-async-action';
 import { errorMessage } from './errors';
 import { usePeopleStore } from './people';
 
@@ -42,8 +43,8 @@ export const usePersonStore = defineStore('person', () => {
   const facesToken = ref<string | undefined>(undefined);
   const selectedFaces = ref<Set<string>>(new Set());
   const loading = ref(false);
-  const busy = ref(false);
   const error = ref<string | null>(null);
+  const { busy, run } = useAsyncAction(error);
   const notice = ref<string | null>(null);
   let ticket = 0;
 
@@ -108,9 +109,7 @@ export const usePersonStore = defineStore('person', () => {
   }
 
   async function correct(work: () => Promise<CorrectionResult>, done: string): Promise<boolean> {
-    busy.value = true;
-    error.value = null;
-    try {
+    const ok = await run(async () => {
       const result = await work();
       usePeopleStore().apply(result);
       notice.value = done;
@@ -120,12 +119,8 @@ export const usePersonStore = defineStore('person', () => {
         else await open(person.value.id);
       }
       return true;
-    } catch (e) {
-      error.value = errorMessage(e);
-      return false;
-    } finally {
-      busy.value = false;
-    }
+    });
+    return ok ?? false;
   }
 
   const id = () => person.value!.id;
@@ -148,18 +143,12 @@ export const usePersonStore = defineStore('person', () => {
       }, faceIds.length === 1 ? 'Face taken out of this person' : `${faceIds.length} faces taken out of this person`);
     },
     async exportTo(targetDir: string, mode: 'copy' | 'link'): Promise<string | null> {
-      busy.value = true;
-      error.value = null;
-      try {
-        const { taskId } = await apiClient().invoke('people:export', { personIds: [id()], targetDir, mode });
+      const taskId = await run(async () => {
+        const started = await apiClient().invoke('people:export', { personIds: [id()], targetDir, mode });
         notice.value = `Exporting to ${targetDir}… (see Tasks)`;
-        return taskId;
-      } catch (e) {
-        error.value = errorMessage(e);
-        return null;
-      } finally {
-        busy.value = false;
-      }
+        return started.taskId;
+      });
+      return taskId ?? null;
     },
     toggleFace(faceId: string): void {
       const next = new Set(selectedFaces.value);
