@@ -112,12 +112,13 @@ export const usePersonStore = defineStore('person', () => {
     const ok = await run(async () => {
       const result = await work();
       usePeopleStore().apply(result);
-      notice.value = done;
       selectedFaces.value = new Set();
       if (person.value) {
         if (result.deletedPersons.includes(person.value.id)) person.value = null;
         else await open(person.value.id);
       }
+      // After the reload: open() clears the notice of the page it leaves.
+      notice.value = done;
       return true;
     });
     return ok ?? false;
