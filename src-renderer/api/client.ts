@@ -246,3 +246,8 @@ let shared: ApiClient | null = null;
 export function apiClient(): ApiClient {
   return (shared ??= createApiClient());
 }
+
+/** Puts `client` in place of the app-wide one (unit tests of the stores hand in an in-memory client); null forgets it. */
+export function setApiClient(client: ApiClient | null): void {
+  shared = client;
+}
