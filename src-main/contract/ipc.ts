@@ -169,9 +169,20 @@ export const FolderSchema = z.object({
 });
 export type FolderDto = z.infer<typeof FolderSchema>;
 
+/**
+ * Whether a library folder is being watched for changes now: `off` (keep-current mode is not on, e.g. a
+ * one-shot CLI command), `watching`, `missing` (the folder is not there; it is looked for again every few
+ * seconds and rescanned when it returns), `error` (the watcher failed on it; `reason` says why).
+ */
+export const FolderWatchSchema = z.object({
+  state: z.enum(['off', 'watching', 'missing', 'error']),
+  reason: z.string().optional(),
+});
+export type FolderWatchDto = z.infer<typeof FolderWatchSchema>;
+
 export const LibraryStatusSchema = z.object({
   dir: z.string(),
-  folders: z.array(z.object({ id: z.string(), path: z.string(), lastScanAt: z.number().nullable(), media: z.number() })),
+  folders: z.array(z.object({ id: z.string(), path: z.string(), lastScanAt: z.number().nullable(), media: z.number(), watch: FolderWatchSchema })),
   media: z.object({ total: z.number(), ok: z.number(), pending: z.number(), error: z.number(), images: z.number(), videos: z.number() }),
   faces: z.number(),
   persons: z.number(),

@@ -135,10 +135,10 @@ export function runEngineHost(parent: ParentPortLike, options: EngineHostOptions
         send({ type: 'failed', ...failure });
         return;
       }
-      if (init.data.watch && (await engine.library.listFolders()).length > 0) {
-        // Catch up with changes made while the app was closed, then keep current.
-        await engine.library.index().catch((e: unknown) => log(`indexing did not start: ${String(e)}`));
-        await engine.library.startWatching().catch((e: unknown) => log(`not watching the folders: ${String(e)}`));
+      if (init.data.watch) {
+        // Catch up with changes made while the app was closed, then keep every folder current, including
+        // folders added later (a first run starts with none).
+        await engine.library.keepCurrent().catch((e: unknown) => log(`not keeping the library current: ${String(e)}`));
       }
     })();
 

@@ -55,7 +55,7 @@ export interface EngineOptions {
 /** The library as the doors drive it (IMM CreateBinding / IndexFileMeta): folders, indexing runs, watching, status. */
 export type LibraryOps = Pick<
   LibraryService,
-  'addFolders' | 'removeFolder' | 'listFolders' | 'index' | 'pause' | 'resume' | 'startWatching' | 'stopWatching' | 'watching' | 'status' | 'errors'
+  'addFolders' | 'removeFolder' | 'listFolders' | 'index' | 'pause' | 'resume' | 'keepCurrent' | 'startWatching' | 'stopWatching' | 'watching' | 'status' | 'errors'
 >;
 
 /** Tasks (IMM GetTask / ListTasks): every long operation, with its progress events. */

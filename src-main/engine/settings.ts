@@ -200,6 +200,11 @@ export interface IndexingSettings {
   optimizeDelayMs: number;
   /** Watching: a vanished file waits this long for its renamed twin before its faces are deleted. */
   removalGraceMs: number;
+  /**
+   * Keep-current mode: how often a library folder that is missing (an unplugged drive, an unmounted share)
+   * is looked for again. One stat per missing folder, so cheap; when it is back it is rescanned and watched.
+   */
+  missingFolderPollMs: number;
 }
 
 export const DEFAULT_INDEXING_SETTINGS: IndexingSettings = {
@@ -209,6 +214,7 @@ export const DEFAULT_INDEXING_SETTINGS: IndexingSettings = {
   keepVersionsMs: 5 * 60_000,
   optimizeDelayMs: 30_000,
   removalGraceMs: 4_000,
+  missingFolderPollMs: 5_000,
 };
 
 /**

@@ -36,10 +36,9 @@ export const serve: Command = {
       out.write(`Face Organizer is running at\n\n  ${server.url}\n\n`);
       out.write('Open that link in your browser (it carries this run\'s access token). Ctrl-C stops.\n');
     }
-    if (!values['no-watch'] && (await engine.library.listFolders()).length > 0) {
-      // Catch up with what changed while nothing was running, then keep current.
-      await engine.library.index();
-      await engine.library.startWatching().catch((e: unknown) => err.write(`not watching the folders: ${e instanceof Error ? e.message : String(e)}\n`));
+    if (!values['no-watch']) {
+      // Also with no folders yet: a folder added in the browser is watched from then on.
+      await engine.library.keepCurrent().catch((e: unknown) => err.write(`not watching the folders: ${e instanceof Error ? e.message : String(e)}\n`));
     }
     await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
     await server.close();

@@ -46,15 +46,25 @@ export function libraryDeps(pipeline: FacePipeline, embedderId: string, settings
   } satisfies Omit<IndexerDeps, 'store' | 'write'>;
 }
 
-/** `settings`: write-finish and batching of the watcher (the library slice). */
+/** `settings`: write-finish, batching and polling of the watcher (the library slice). */
 export function watcherFactory(settings: LibrarySettings): WatcherFactory {
-  return async (roots, known, onBatch) => {
+  return async (roots, known, events) => {
     const w = new LibraryWatcher({
       known,
       settings,
-      onBatch: (b: WatchBatch) => onBatch(new Set([...b.added.map((f) => f.path), ...b.changed.map((f) => f.path), ...b.removed])),
+      onBatch: (b: WatchBatch) => {
+        if (b.missingRoots.length) events.onMissingRoots(b.missingRoots);
+        const changed = new Set([...b.added.map((f) => f.path), ...b.changed.map((f) => f.path), ...b.removed]);
+        if (changed.size) events.onBatch(changed);
+      },
+      onError: (e) => {
+        const p = e.details?.path;
+        const root = typeof p === 'string' ? roots.find((r) => p === r || p.startsWith(r + '/')) : undefined;
+        if (root) events.onRootError(root, e.message);
+      },
     });
-    for (const r of roots) await w.addRoot(r);
+    // One folder that cannot be watched (unreadable, vanished a moment ago) must not stop the others.
+    for (const r of roots) await w.addRoot(r).catch((e: unknown) => events.onRootError(r, e instanceof Error ? e.message : String(e)));
     await w.ready();
     return w;
   };

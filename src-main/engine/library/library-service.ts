@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EngineError } from '../errors';
+import type { FolderWatchDto } from '../../contract/ipc';
 import type { IndexingSettings } from '../settings';
 import { LibraryStore } from '../store/library-store';
 import type { FolderRow, MediaRow } from '../store/rows';
@@ -16,7 +17,7 @@ import type { IndexerDeps, IndexSummary } from './indexer';
 
 export interface LibraryStatus {
   dir: string;
-  folders: { id: string; path: string; lastScanAt: number | null; media: number }[];
+  folders: { id: string; path: string; lastScanAt: number | null; media: number; watch: FolderWatchDto }[];
   media: { total: number; ok: number; pending: number; error: number; images: number; videos: number };
   faces: number;
   persons: number;
@@ -40,7 +41,15 @@ export type IndexDeps = Omit<IndexerDeps, 'store' | 'write'>;
 export interface FolderWatcher {
   close(): Promise<void>;
 }
-export type WatcherFactory = (roots: string[], known: string[], onBatch: (changed: Set<string>) => void) => Promise<FolderWatcher>;
+export interface WatcherEvents {
+  /** Paths added, changed or removed under the roots. */
+  onBatch: (changed: Set<string>) => void;
+  /** Roots that vanished (deleted, unplugged): their files are not reported as removed. */
+  onMissingRoots: (roots: string[]) => void;
+  /** A root the watcher could not watch or that failed later. */
+  onRootError: (root: string, message: string) => void;
+}
+export type WatcherFactory = (roots: string[], known: string[], events: WatcherEvents) => Promise<FolderWatcher>;
 
 export class LibraryService {
   readonly indexer: Indexer;
@@ -48,6 +57,10 @@ export class LibraryService {
   private runningId: string | null = null;
   private queued: Set<string> | 'all' | null = null;
   private watcher: FolderWatcher | null = null;
+  /** Keep-current mode: every library folder is watched, whenever it is added or comes back. */
+  private keepingCurrent = false;
+  private readonly folderWatch = new Map<string, FolderWatchDto>();
+  private missingPoll: NodeJS.Timeout | null = null;
   private optimizeTimer: NodeJS.Timeout | null = null;
   private readonly settledListeners = new Set<(summary: IndexSummary) => void>();
 
@@ -96,7 +109,7 @@ export class LibraryService {
       }
       out.push(await this.store.folders.add(real));
     }
-    if (this.watcher) await this.startWatching();
+    if (this.watcher || this.keepingCurrent) await this.startWatching();
     return out;
   }
 
@@ -105,7 +118,8 @@ export class LibraryService {
     const f = folders.find((x) => x.id === idOrPath || x.path === idOrPath || x.path === resolve(idOrPath));
     if (!f) throw new EngineError('NOT_FOUND', `No library folder ${idOrPath}`);
     await this.store.removeFolder(f.id);
-    if (this.watcher) await this.startWatching();
+    this.folderWatch.delete(f.path);
+    if (this.watcher || this.keepingCurrent) await this.startWatching();
   }
 
   // ---- indexing ------------------------------------------------------------------------------
@@ -171,13 +185,72 @@ export class LibraryService {
     return this.watcher !== null;
   }
 
+  /**
+   * The mode the app (desktop or `serve`) runs in: catch up with what changed while nothing ran, then watch
+   * every library folder — those there now, those added later (addFolders re-arms the watcher) and those
+   * that come back after being missing (polled every missingFolderPollMs, rescanned, watched again).
+   */
+  async keepCurrent(): Promise<{ taskId: string; done: Promise<Task> }> {
+    this.keepingCurrent = true;
+    const run = await this.index();
+    await this.startWatching();
+    if (!this.missingPoll) {
+      this.missingPoll = setInterval(() => void this.pollMissing(), this.settings.missingFolderPollMs);
+      this.missingPoll.unref();
+    }
+    return run;
+  }
+
+  private polling = false;
+
+  /** Looks for folders that are missing (or vanished without an event); a returning one is rescanned and watched. */
+  private async pollMissing(): Promise<void> {
+    if (this.polling || !this.watcher) return;
+    this.polling = true;
+    try {
+      const folders = await this.store.folders.list();
+      let back = false;
+      for (const f of folders) {
+        const state = this.folderWatch.get(f.path)?.state;
+        const there = existsSync(f.path);
+        if (state === 'missing' && there) back = true;
+        else if (state === 'watching' && !there) this.folderWatch.set(f.path, { state: 'missing', reason: 'The folder is not there (deleted, renamed, or its drive is not connected)' });
+      }
+      if (back) {
+        await this.startWatching();
+        await this.index();
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
   /** Keeps the index current while running: changed paths are indexed in debounced batches. */
   async startWatching(): Promise<void> {
     if (!this.makeWatcher) throw new EngineError('INTERNAL', 'Watching is not available in this build');
     await this.watcher?.close();
-    const roots = (await this.store.folders.list()).map((f) => f.path).filter((p) => existsSync(p));
+    this.watcher = null;
+    const folders = await this.store.folders.list();
+    this.folderWatch.clear();
+    const roots: string[] = [];
+    for (const f of folders) {
+      if (existsSync(f.path)) {
+        roots.push(f.path);
+        this.folderWatch.set(f.path, { state: 'watching' });
+      } else {
+        this.folderWatch.set(f.path, { state: 'missing', reason: 'The folder is not there (deleted, renamed, or its drive is not connected)' });
+      }
+    }
     const known = (await this.store.media.all(['path'])).map((m) => m.path);
-    this.watcher = await this.makeWatcher(roots, known, (changed) => this.onWatchBatch(changed));
+    this.watcher = await this.makeWatcher(roots, known, {
+      onBatch: (changed) => this.onWatchBatch(changed),
+      onMissingRoots: (gone) => {
+        for (const r of gone) this.folderWatch.set(r, { state: 'missing', reason: 'The folder is not there (deleted, renamed, or its drive is not connected)' });
+      },
+      onRootError: (root, message) => {
+        if (this.folderWatch.get(root)?.state !== 'missing') this.folderWatch.set(root, { state: 'error', reason: message });
+      },
+    });
   }
 
   private pendingRemovals = new Set<string>();
@@ -212,9 +285,13 @@ export class LibraryService {
   }
 
   async stopWatching(): Promise<void> {
+    this.keepingCurrent = false;
+    if (this.missingPoll) clearInterval(this.missingPoll);
+    this.missingPoll = null;
     if (this.removalTimer) clearTimeout(this.removalTimer);
     await this.watcher?.close();
     this.watcher = null;
+    this.folderWatch.clear();
   }
 
   // ---- queries -------------------------------------------------------------------------------
@@ -226,7 +303,13 @@ export class LibraryService {
     const running = this.runningId ? this.tasks.get(this.runningId) : null;
     return {
       dir: this.store.dir,
-      folders: folders.map((f) => ({ id: f.id, path: f.path, lastScanAt: f.last_scan_at, media: count((m) => m.folder_id === f.id) })),
+      folders: folders.map((f) => ({
+        id: f.id,
+        path: f.path,
+        lastScanAt: f.last_scan_at,
+        media: count((m) => m.folder_id === f.id),
+        watch: this.folderWatch.get(f.path) ?? { state: 'off' as const },
+      })),
       media: {
         total: media.length,
         ok: count((m) => m.status === 'ok'),

@@ -126,7 +126,7 @@ export async function fakeLibrary(): Promise<FakeLibrary> {
       async status() {
         return {
           dir: dirs.library,
-          folders: folders.map((f) => ({ id: f.id, path: f.path, lastScanAt: f.last_scan_at, media: rows.filter((r) => r.folder_id === f.id).length })),
+          folders: folders.map((f) => ({ id: f.id, path: f.path, lastScanAt: f.last_scan_at, media: rows.filter((r) => r.folder_id === f.id).length, watch: { state: 'off' as const } })),
           media: { total: rows.length, ok: rows.length, pending: 0, error: 0, images: 5, videos: 1 },
           faces: faces.length,
           persons: 0,
@@ -161,6 +161,12 @@ export async function fakeLibrary(): Promise<FakeLibrary> {
       errors: async () => ({ total: 1, items: [{ mediaId: ids.missing, path: join(dirs.photos, 'gone.jpg'), code: 'FILE_NOT_FOUND', message: 'gone', indexedAt: 1 }] }),
       async startWatching() {
         record('startWatching');
+      },
+      async keepCurrent() {
+        // As the real one: a catch-up run, then watching.
+        const run = await engine.library.index();
+        await engine.library.startWatching();
+        return run;
       },
       stopWatching: async () => undefined,
       watching: false,
