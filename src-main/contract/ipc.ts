@@ -171,11 +171,11 @@ export type FolderDto = z.infer<typeof FolderSchema>;
 
 /**
  * Whether a library folder is being watched for changes now: `off` (keep-current mode is not on, e.g. a
- * one-shot CLI command), `watching`, `missing` (the folder is not there; it is looked for again every few
+ * one-shot CLI command), `watching` (through change events), `polling` (a network share, checked on a timer), `missing` (the folder is not there; it is looked for again every few
  * seconds and rescanned when it returns), `error` (the watcher failed on it; `reason` says why).
  */
 export const FolderWatchSchema = z.object({
-  state: z.enum(['off', 'watching', 'missing', 'error']),
+  state: z.enum(['off', 'watching', 'polling', 'missing', 'error']),
   reason: z.string().optional(),
 });
 export type FolderWatchDto = z.infer<typeof FolderWatchSchema>;

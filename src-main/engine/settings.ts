@@ -105,6 +105,14 @@ export interface LibrarySettings {
   watchMaxBatchWaitMs: number;
   /** ...or once it holds this many paths. */
   watchMaxBatchFiles: number;
+  /**
+   * How folders are watched: 'auto' polls folders on a network file system (NFS, SMB/CIFS, sshfs and other
+   * FUSE mounts, 9p; detected on Linux only) and uses change events everywhere else; 'always' polls every
+   * folder (for shares the detection misses); 'never' never polls.
+   */
+  watchPolling: 'auto' | 'always' | 'never';
+  /** How often a polled folder's files are stat-ed (chokidar's interval); a share answers each stat over the network. */
+  watchPollIntervalMs: number;
   /** Video frames are decoded so their longer side is at most this (a 1080p frame is scaled to 1280x720). */
   videoFrameMaxSide: number;
   /** Clips up to this long are sampled at videoFpsShort. */
@@ -164,6 +172,8 @@ export const DEFAULT_LIBRARY_SETTINGS: LibrarySettings = {
   watchDebounceMs: 500,
   watchMaxBatchWaitMs: 10_000,
   watchMaxBatchFiles: 2000,
+  watchPolling: 'auto',
+  watchPollIntervalMs: 10_000,
   videoFrameMaxSide: 1280,
   videoShortSec: 30,
   videoFpsShort: 2,

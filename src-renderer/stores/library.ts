@@ -82,7 +82,12 @@ export const useLibraryStore = defineStore('library', () => {
     if (task) onTask(task);
   }
 
-  async function pause(): Promise<void> {
+  /** "Rescan now": a full pass over every folder, for file systems whose change events are unreliable. */
+  async function rescan(): Promise<void> {
+    await run(() => startIndexing());
+  }
+
+    async function pause(): Promise<void> {
     await run(() => apiClient().invoke('library:pause'));
     await refresh();
   }
@@ -145,6 +150,6 @@ export const useLibraryStore = defineStore('library', () => {
   return {
     status, folders, loaded, error, indexTask, errors, errorTotal, busy, generation,
     hasFolders, indexing, paused,
-    refresh, loadErrors, addFolders, pickAndAddFolders, removeFolder, startIndexing, pause, resume, cancel, dismissTask, onTask,
+    refresh, loadErrors, addFolders, pickAndAddFolders, removeFolder, startIndexing, rescan, pause, resume, cancel, dismissTask, onTask,
   };
 });

@@ -5,6 +5,7 @@
  * filters, tasks and settings, both themes; and the server refusing a bad token. Screenshots of every
  * main view go to $E2E_ARTIFACTS (default test-artifacts/).
  */
+import { renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -190,6 +191,29 @@ describe('the other views', () => {
     expect(await page.getByTestId('folder-list').textContent()).toContain(photos);
     expect(await page.getByTestId('provider').textContent()).toContain('CPU');
     await screenshot(page, '11-settings');
+  });
+
+  it('Settings shows each folder watched, says when it is missing, and rescans on request', async () => {
+    const state = page.getByTestId('folder-watch');
+    await expect.poll(() => state.textContent(), { timeout: 15_000 }).toContain('Watching for changes');
+    const indexRuns = async () => ((await api(served, 'tasks:list', { kind: 'index' })) as unknown[]).length;
+    const before = await indexRuns();
+    await page.getByTestId('rescan').click();
+    await expect.poll(indexRuns, { timeout: 15_000 }).toBe(before + 1);
+    await expect.poll(() => page.getByTestId('rescan').textContent(), { timeout: 60_000 }).toContain('Rescan now');
+    // The drive is unplugged (the folder renamed away): Settings says so within seconds, without a reload.
+    renameSync(photos, `${photos}-away`);
+    try {
+      await expect.poll(() => state.textContent(), { timeout: 20_000 }).toContain('Missing');
+      await screenshot(page, '11b-folder-missing');
+      await page.getByRole('radio', { name: 'Dark' }).click();
+      await screenshot(page, '11c-folder-missing-dark');
+      await page.getByRole('radio', { name: 'System' }).click();
+    } finally {
+      renameSync(`${photos}-away`, photos);
+    }
+    await expect.poll(() => state.textContent(), { timeout: 20_000 }).toContain('Watching for changes');
+    await screenshot(page, '11d-folder-watching');
   });
 
   it('Settings has the cloud panel: off, an AccessKey is stored masked and erased on disconnect', async () => {

@@ -240,4 +240,16 @@ describe('LibraryWatcher', () => {
     expect(h.take().added).toEqual([a]);
     expect(events).toHaveLength(1);
   });
+
+  it('polls a folder when told to (network shares), and still reports what changed', async () => {
+    const root = tempDir('watch-polled');
+    const h = await watch([root], [], { ...FAST, watchPolling: 'always', watchPollIntervalMs: 100 });
+    expect(h.watcher.isPolled(root)).toBe(true);
+    const a = put(root, 'share/a.jpg', 'polled');
+    await h.until((all) => count(all, 'added') >= 1);
+    expect(h.take().added).toEqual([a]);
+    // A local temp folder is not a network file system: 'auto' uses events there.
+    const local = await watch([tempDir('watch-local')], [], FAST);
+    expect(local.watcher.isPolled(local.watcher.roots[0]!)).toBe(false);
+  });
 });

@@ -40,6 +40,8 @@ export type IndexDeps = Omit<IndexerDeps, 'store' | 'write'>;
 /** A watcher the service can drive: batches of changed paths. */
 export interface FolderWatcher {
   close(): Promise<void>;
+  /** Whether the root is polled (network share) rather than watched through change events. */
+  isPolled?(root: string): boolean;
 }
 export interface WatcherEvents {
   /** Paths added, changed or removed under the roots. */
@@ -214,7 +216,7 @@ export class LibraryService {
         const state = this.folderWatch.get(f.path)?.state;
         const there = existsSync(f.path);
         if (state === 'missing' && there) back = true;
-        else if (state === 'watching' && !there) this.folderWatch.set(f.path, { state: 'missing', reason: 'The folder is not there (deleted, renamed, or its drive is not connected)' });
+        else if ((state === 'watching' || state === 'polling') && !there) this.folderWatch.set(f.path, { state: 'missing', reason: 'The folder is not there (deleted, renamed, or its drive is not connected)' });
       }
       if (back) {
         await this.startWatching();
@@ -251,6 +253,11 @@ export class LibraryService {
         if (this.folderWatch.get(root)?.state !== 'missing') this.folderWatch.set(root, { state: 'error', reason: message });
       },
     });
+    for (const r of roots) {
+      if (this.folderWatch.get(r)?.state === 'watching' && this.watcher.isPolled?.(r)) {
+        this.folderWatch.set(r, { state: 'polling', reason: 'A network share: checked for changes every few seconds' });
+      }
+    }
   }
 
   private pendingRemovals = new Set<string>();

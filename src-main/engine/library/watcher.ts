@@ -32,6 +32,7 @@ import { librarySettings } from '../settings';
 import type { LibrarySettings } from '../settings';
 import { libraryFsError, errnoOf } from './fs-errors';
 import { mediaKindOf } from './media-types';
+import { isNetworkFileSystem } from './network-fs';
 import type { MediaKind } from './media-types';
 import { isIgnoredPath } from './scanner';
 import type { FileInfo } from './scanner';
@@ -68,7 +69,7 @@ interface Settling {
  */
 export class LibraryWatcher extends EventEmitter {
   private readonly s: LibrarySettings;
-  private readonly watchers = new Map<string, { fsw: FSWatcher; ready: Promise<void> }>();
+  private readonly watchers = new Map<string, { fsw: FSWatcher; ready: Promise<void>; polled: boolean }>();
   private readonly known = new Set<string>();
   /** Paths that appeared during this session and were not reported yet. */
   private readonly fresh = new Set<string>();
@@ -102,6 +103,11 @@ export class LibraryWatcher extends EventEmitter {
     await Promise.all([...this.watchers.values()].map((w) => w.ready));
   }
 
+  /** Whether a root is watched by polling (a network share, or watchPolling 'always') rather than by events. */
+  isPolled(root: string): boolean {
+    return this.watchers.get(path.resolve(root))?.polled ?? false;
+  }
+
   /** Adds paths the index has (for example after the caller's reconciliation scan). */
   seedKnown(paths: Iterable<string>): void {
     for (const p of paths) this.known.add(path.resolve(p));
@@ -125,8 +131,12 @@ export class LibraryWatcher extends EventEmitter {
     } catch (e) {
       throw libraryFsError(abs, e, 'folder', false);
     }
+    const polled = this.s.watchPolling === 'always' || (this.s.watchPolling === 'auto' && (await isNetworkFileSystem(abs)));
     const fsw = chokidar.watch(abs, {
       ignoreInitial: true,
+      usePolling: polled,
+      interval: this.s.watchPollIntervalMs,
+      binaryInterval: this.s.watchPollIntervalMs,
       persistent: true,
       followSymlinks: true,
       alwaysStat: true,
@@ -140,7 +150,7 @@ export class LibraryWatcher extends EventEmitter {
         (stats !== undefined && stats.isDirectory() && this.isLinkLoopOrDuplicate(abs, p)),
     });
     const ready = new Promise<void>((resolve) => fsw.once('ready', () => resolve()));
-    this.watchers.set(abs, { fsw, ready });
+    this.watchers.set(abs, { fsw, ready, polled });
     fsw.on('add', (p: string, st?: Stats) => this.onWrite(abs, p, st));
     fsw.on('change', (p: string, st?: Stats) => this.onWrite(abs, p, st));
     fsw.on('unlink', (p: string) => this.onGone(p));
