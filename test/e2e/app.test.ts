@@ -193,33 +193,6 @@ describe('the other views', () => {
     await screenshot(page, '11-settings');
   });
 
-  it('Settings shows each folder watched, says when it is missing, and rescans on request', async () => {
-    const state = page.getByTestId('folder-watch');
-    await expect.poll(() => state.textContent(), { timeout: 15_000 }).toContain('Watching for changes');
-    const indexRuns = async () => ((await api(served, 'tasks:list', { kind: 'index' })) as unknown[]).length;
-    const before = await indexRuns();
-    await page.getByTestId('rescan').click();
-    await expect.poll(indexRuns, { timeout: 15_000 }).toBe(before + 1);
-    await expect.poll(() => page.getByTestId('rescan').textContent(), { timeout: 60_000 }).toContain('Rescan now');
-    // The drive is unplugged (the folder renamed away): Settings says so within seconds, without a reload.
-    renameSync(photos, `${photos}-away`);
-    try {
-      await expect.poll(() => state.textContent(), { timeout: 20_000 }).toContain('Missing');
-      await screenshot(page, '11b-folder-missing');
-      await page.getByRole('radio', { name: 'Dark' }).click();
-      await page.getByTestId('folder-list').scrollIntoViewIfNeeded();
-      await screenshot(page, '11c-folder-missing-dark');
-      await page.getByRole('radio', { name: 'System' }).click();
-    } finally {
-      renameSync(`${photos}-away`, photos);
-    }
-    await expect.poll(() => state.textContent(), { timeout: 20_000 }).toContain('Watching for changes');
-    await page.getByTestId('folder-list').scrollIntoViewIfNeeded();
-    await screenshot(page, '11d-folder-watching');
-    // The rescan on return (and any grouping after it) finishes before the people tests read persons.
-    await expect.poll(async () => ((await api(served, 'tasks:list', {})) as { status: string }[]).some((t) => t.status === 'running'), { timeout: 60_000 }).toBe(false);
-  });
-
   it('Settings has the cloud panel: off, an AccessKey is stored masked and erased on disconnect', async () => {
     const panel = page.getByTestId('cloud-panel');
     await panel.waitFor();
@@ -431,6 +404,37 @@ describe('cloud sync', () => {
     await page.getByTestId('cloud-disconnect').click();
     await page.getByTestId('cloud-key').waitFor({ state: 'detached' });
     await page.getByTestId('cloud-comparison').waitFor({ state: 'detached' });
+  });
+});
+
+// Last: it renames the photo folder away and back, so it must not race the tests that read the library.
+describe('keeping the library current', () => {
+  it('Settings shows each folder watched, says when it is missing, and rescans on request', async () => {
+    await page.getByTestId('nav-settings').click();
+    const state = page.getByTestId('folder-watch');
+    await expect.poll(() => state.textContent(), { timeout: 15_000 }).toContain('Watching for changes');
+    const indexRuns = async () => ((await api(served, 'tasks:list', { kind: 'index' })) as unknown[]).length;
+    const before = await indexRuns();
+    await page.getByTestId('rescan').click();
+    await expect.poll(indexRuns, { timeout: 15_000 }).toBe(before + 1);
+    await expect.poll(() => page.getByTestId('rescan').textContent(), { timeout: 60_000 }).toContain('Rescan now');
+    // The drive is unplugged (the folder renamed away): Settings says so within seconds, without a reload.
+    renameSync(photos, `${photos}-away`);
+    try {
+      await expect.poll(() => state.textContent(), { timeout: 20_000 }).toContain('Missing');
+      await screenshot(page, '11b-folder-missing');
+      await page.getByRole('radio', { name: 'Dark' }).click();
+      await page.getByTestId('folder-list').scrollIntoViewIfNeeded();
+      await screenshot(page, '11c-folder-missing-dark');
+      await page.getByRole('radio', { name: 'System' }).click();
+    } finally {
+      renameSync(`${photos}-away`, photos);
+    }
+    await expect.poll(() => state.textContent(), { timeout: 20_000 }).toContain('Watching for changes');
+    await page.getByTestId('folder-list').scrollIntoViewIfNeeded();
+    await screenshot(page, '11d-folder-watching');
+    // The rescan on return (and any grouping after it) finishes before the people tests read persons.
+    await expect.poll(async () => ((await api(served, 'tasks:list', {})) as { status: string }[]).some((t) => t.status === 'running'), { timeout: 60_000 }).toBe(false);
   });
 });
 
