@@ -65,6 +65,9 @@ export const INVOKE_CHANNELS = Object.freeze([
   'people:delete',
   'people:dismissMerge',
   'people:writeXmp',
+  'people:undo',
+  'people:redo',
+  'people:history',
   // Alibaba Cloud IMM/ICE sync: settings, credentials, sync and pull as tasks, report, name import, cloud face search.
   'cloud:status',
   'cloud:configure',

@@ -44,6 +44,10 @@ import {
   DeletePersonRequestSchema,
   DismissMergeRequestSchema,
   WriteXmpRequestSchema,
+  HistoryRequestSchema,
+  HistoryResultSchema,
+  UndoRequestSchema,
+  UndoResultSchema,
 } from './people';
 import {
   ClipSearchFields,
@@ -367,6 +371,10 @@ export const INVOKE_CONTRACT = {
   'people:dismissMerge': { request: DismissMergeRequestSchema.strict(), response: z.null() },
   /** Starts writing XMP face regions beside the photos (sidecars); progress as task events. */
   'people:writeXmp': { request: WriteXmpRequestSchema.strict().optional(), response: TaskStartedSchema },
+  /** Undo / redo the latest correction to people (with entryId: only if it is still the latest). */
+  'people:undo': { request: UndoRequestSchema.strict().optional(), response: UndoResultSchema },
+  'people:redo': { request: UndoRequestSchema.strict().optional(), response: UndoResultSchema },
+  'people:history': { request: HistoryRequestSchema.strict().optional(), response: HistoryResultSchema },
   // Cloud sync (off until enabled with saved credentials). Credentials go in, only a summary comes out:
   // secrets never travel back to the renderer.
   'cloud:status': { request: z.undefined(), response: CloudStatusSchema },

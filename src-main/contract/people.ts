@@ -158,8 +158,53 @@ export const CorrectionResultSchema = z.object({
   persons: z.array(PersonSchema),
   /** Persons the correction removed (merged away, emptied and unnamed, deleted). */
   deletedPersons: z.array(z.string()),
+  /** The history entry this correction made (people:undo with this id undoes exactly it). */
+  historyId: z.string().optional(),
 });
 export type CorrectionResult = z.infer<typeof CorrectionResultSchema>;
+
+// ---- history (undo / redo) -----------------------------------------------------------------------
+
+/** What a history entry did; 'answer' is a "yes" or "no" to "Is this <name>?". */
+export const HistoryOpSchema = z.enum([
+  'rename', 'merge', 'split', 'move', 'reject', 'remove', 'hide', 'unhide', 'hideSmall', 'setCover', 'confirm', 'unconfirm',
+  'birthDate', 'delete', 'dismissMerge', 'answerYes', 'answerNo',
+]);
+export type HistoryOp = z.infer<typeof HistoryOpSchema>;
+export const HistoryEntrySchema = z.object({
+  id: z.string(),
+  op: HistoryOpSchema,
+  /** One line for people and the CLI, e.g. "Merged 2 persons into Amy". */
+  label: z.string(),
+  at: z.number(),
+  /** Faces whose person, assignment or rejections the entry changed. */
+  faces: z.number(),
+  /** Persons the entry changed, created or removed. */
+  persons: z.array(z.string()),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
+export const HistoryRequestSchema = z.object({ maxResults: z.number().int().min(1).max(1000).optional() });
+export type HistoryRequest = z.infer<typeof HistoryRequestSchema>;
+export const HistoryResultSchema = z.object({
+  /** Newest first: undo takes undo[0]. */
+  undo: z.array(HistoryEntrySchema),
+  /** Newest undone first: redo takes redo[0]. */
+  redo: z.array(HistoryEntrySchema),
+  /** Entries kept at most (settings: people.historyMaxEntries). */
+  maxEntries: z.number(),
+});
+export type HistoryResult = z.infer<typeof HistoryResultSchema>;
+/** Undo or redo the latest entry; with entryId, only if it is that entry (HISTORY_CONFLICT otherwise). */
+export const UndoRequestSchema = z.object({ entryId: id.optional() });
+export type UndoRequest = z.infer<typeof UndoRequestSchema>;
+export const UndoResultSchema = CorrectionResultSchema.extend({
+  entry: HistoryEntrySchema,
+  /** Faces the entry touched that no longer exist (their photo left the library): nothing to put back. */
+  missingFaces: z.number(),
+  /** Faces the user changed since outside the history (e.g. names read from a photo's regions): left as they are. */
+  keptFaces: z.number(),
+});
+export type UndoResult = z.infer<typeof UndoResultSchema>;
 
 // ---- suggestions -------------------------------------------------------------------------------
 

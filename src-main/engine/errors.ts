@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   QUERY_NO_FACE: 'the query image has no usable face',
   LIBRARY_EMPTY: 'the library has no faces to search yet',
   SEARCH_TOKEN_INVALID: 'the search token is malformed or belongs to another library',
+  NOTHING_TO_UNDO: 'there is no change to undo or redo',
+  HISTORY_CONFLICT: 'the change named is not the latest one to undo or redo',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -333,6 +333,17 @@ export interface PeopleSettings {
   cropSize: number;
   /** JPEG quality of export crops: 90 keeps skin and hair detail for printing or re-use (crops are small either way). */
   cropQuality: number;
+  /**
+   * Undo history (history.json in the library folder): corrections kept, oldest dropped first. 100 covers a
+   * long session of clicking through People; the file is rewritten on every correction.
+   */
+  historyMaxEntries: number;
+  /**
+   * Face records kept across all entries (before and after of each changed face, ~250 bytes): 200,000 is
+   * ~50 MB of JSON. A merge of two persons with 10,000 faces each is one entry of 20,000; the newest entry
+   * is always kept, however large.
+   */
+  historyMaxFaces: number;
 }
 
 export const DEFAULT_PEOPLE_SETTINGS: PeopleSettings = {
@@ -368,6 +379,8 @@ export const DEFAULT_PEOPLE_SETTINGS: PeopleSettings = {
   cropMargin: 0.4,
   cropSize: 256,
   cropQuality: 90,
+  historyMaxEntries: 100,
+  historyMaxFaces: 200_000,
 };
 
 export function peopleSettings(overrides: Partial<PeopleSettings> = {}): PeopleSettings {

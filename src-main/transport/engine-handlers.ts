@@ -102,6 +102,9 @@ export function createEngineHandlers(engine: EngineOps): Handlers<EngineChannel>
       return null;
     },
     'people:writeXmp': (req) => taskStarted((opts) => engine.people.writeXmpSidecars(req ?? {}, opts)),
+    'people:undo': (req) => engine.people.undo(req ?? {}),
+    'people:redo': (req) => engine.people.redo(req ?? {}),
+    'people:history': (req) => engine.people.history(req ?? {}),
 
     // ---- cloud sync
     'cloud:status': () => engine.cloud.status(),

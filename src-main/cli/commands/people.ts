@@ -1,5 +1,5 @@
-/** cluster, people, person, rename, merge, move-face, reject-face, export: the people commands. */
-import { ListPersonsRequestSchema, type Person } from '../../contract/people';
+/** cluster, people, person, rename, merge, move-face, reject-face, undo, redo, history, export: the people commands. */
+import { HistoryRequestSchema, ListPersonsRequestSchema, type HistoryEntry, type Person, type UndoResult } from '../../contract/people';
 import type { Task } from '../../engine/tasks/task-registry';
 import type { Command, CommandContext } from '../command';
 import { UsageError, boundsOf, intFlag, printJson } from '../command';
@@ -200,4 +200,46 @@ export const exportPersons: Command = {
   },
 };
 
-export const PEOPLE_COMMANDS: Command[] = [cluster, people, person, rename, merge, moveFace, rejectFace, exportPersons];
+function undoSummary(r: UndoResult, verb: string): string {
+  const left = [r.missingFaces ? `${r.missingFaces} faces no longer exist` : '', r.keptFaces ? `${r.keptFaces} faces you changed since were left as they are` : ''].filter(Boolean);
+  return `${verb}: ${r.entry.label} (${r.changedFaces} faces changed${left.length ? `; ${left.join('; ')}` : ''})\n`;
+}
+
+function historyStep(name: 'undo' | 'redo', summary: string, verb: string): Command {
+  return {
+    name,
+    summary,
+    synopsis: name,
+    library: true,
+    async run({ engine, json, out }) {
+      const r = await engine.people[name]();
+      if (json) printJson(out, r);
+      else out.write(undoSummary(r, verb));
+      return 0;
+    },
+  };
+}
+
+export const undo = historyStep('undo', 'Undo the latest change to people (merge, rename, hide, move, "not this person", …)', 'undone');
+export const redo = historyStep('redo', 'Redo the latest undone change to people', 'redone');
+
+export const history: Command = {
+  name: 'history',
+  summary: 'The changes to people that undo and redo would take back, newest first',
+  synopsis: 'history',
+  library: true,
+  options: { limit: { type: 'string' } },
+  optionHelp: ['--limit <n>               At most n entries of each list (default 50)'],
+  async run({ engine, json, out, values }) {
+    const r = await engine.people.history(values.limit !== undefined ? { maxResults: intFlag(values.limit, '--limit', HistoryRequestSchema.shape.maxResults) } : {});
+    if (json) printJson(out, r);
+    else {
+      const line = (e: HistoryEntry) => `  ${new Date(e.at).toISOString().slice(0, 19).replace('T', ' ')}  ${e.label}\n`;
+      out.write(r.undo.length ? `undo (newest first):\n${r.undo.map(line).join('')}` : 'nothing to undo\n');
+      if (r.redo.length) out.write(`redo (newest first):\n${r.redo.map(line).join('')}`);
+    }
+    return 0;
+  },
+};
+
+export const PEOPLE_COMMANDS: Command[] = [cluster, people, person, rename, merge, moveFace, rejectFace, undo, redo, history, exportPersons];

@@ -73,11 +73,13 @@ export class Corrections {
     }
     // "Not <source>" elsewhere now means "not <target>".
     for (const s of sources) {
-      for (const f of await this.store.faces.rejectedFrom(s, ['id', 'rejected'])) {
+      for (const f of await this.store.faces.rejectedFrom(s, ['id', 'person_id', 'assignment', 'clustered', 'rejected'])) {
         const p = patches.get(f.id);
         const list = parseRejected(p?.rejected ?? f.rejected) ?? [];
         const next = [...new Set(list.map((x) => (gone.has(x) ? targetId : x)))];
-        patches.set(f.id, { ...(p ?? { id: f.id }), rejected: rejectedJson(next) });
+        // The same columns as the other patches of this batch: a merge-insert writes null into a column a row lacks.
+        const same = p ?? { id: f.id, person_id: f.person_id ?? null, assignment: f.assignment, clustered: !!f.clustered };
+        patches.set(f.id, { ...same, rejected: rejectedJson(next) });
       }
     }
     const named = target.name ?? others.find((o) => o.name)?.name ?? null;

@@ -13,6 +13,12 @@ interface PrefsFile {
   dismissedMerges: string[];
 }
 
+/** The prefs of some persons: their user covers (null: none) and the dismissed pairs that name them. */
+export interface PrefsSlice {
+  covers: Record<string, string | null>;
+  dismissed: string[];
+}
+
 export class PeoplePrefs {
   private constructor(
     private readonly file: string | null,
@@ -62,12 +68,40 @@ export class PeoplePrefs {
     await this.save();
   }
 
+  /** These persons' prefs now (null: everyone's), for the history. */
+  slice(personIds: readonly string[] | null): PrefsSlice {
+    const all: PrefsSlice = { covers: { ...this.data.userCovers }, dismissed: [...this.data.dismissedMerges] };
+    return personIds ? slicePrefs(all, personIds) : all;
+  }
+
+  /** Puts these persons' prefs back to a slice taken earlier (undo and redo). */
+  async restore(personIds: readonly string[], slice: PrefsSlice): Promise<void> {
+    const ids = new Set(personIds);
+    for (const id of ids) {
+      const cover = slice.covers[id];
+      if (cover) this.data.userCovers[id] = cover;
+      else delete this.data.userCovers[id];
+    }
+    const kept = this.data.dismissedMerges.filter((k) => !k.split('|').some((id) => ids.has(id)));
+    this.data.dismissedMerges = [...new Set([...kept, ...slice.dismissed])];
+    await this.save();
+  }
+
   private async save(): Promise<void> {
     if (!this.file) return;
     const tmp = `${this.file}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(this.data, null, 1));
     await rename(tmp, this.file);
   }
+}
+
+/** The part of a prefs slice about these persons: their covers (null: none) and the dismissed pairs naming one of them. */
+export function slicePrefs(all: PrefsSlice, personIds: readonly string[]): PrefsSlice {
+  const ids = new Set(personIds);
+  return {
+    covers: Object.fromEntries([...ids].map((id) => [id, all.covers[id] ?? null])),
+    dismissed: all.dismissed.filter((k) => k.split('|').some((id) => ids.has(id))),
+  };
 }
 
 function pairKey(a: string, b: string): string {

@@ -20,6 +20,7 @@ import {
   ExportPersonsRequestSchema,
   FaceSuggestionsRequestSchema,
   GetPersonRequestSchema,
+  HistoryRequestSchema,
   HideSmallPersonsRequestSchema,
   ListPersonsRequestSchema,
   MergePersonsRequestSchema,
@@ -36,6 +37,7 @@ import {
   SetHiddenRequestSchema,
   SplitFacesRequestSchema,
   UnassignedFacesRequestSchema,
+  UndoRequestSchema,
   WriteXmpRequestSchema,
 } from '../../contract/people';
 import type {
@@ -52,6 +54,9 @@ import type {
   FacesResult,
   GetPersonRequest,
   HideSmallPersonsRequest,
+  HistoryOp,
+  HistoryRequest,
+  HistoryResult,
   ListPersonsRequest,
   ListPersonsResult,
   MergePersonsRequest,
@@ -71,6 +76,8 @@ import type {
   SetHiddenRequest,
   SplitFacesRequest,
   UnassignedFacesRequest,
+  UndoRequest,
+  UndoResult,
   WriteXmpRequest,
 } from '../../contract/people';
 import { createKnnKernel } from './knn-kernel';
@@ -80,12 +87,18 @@ import { SnapshotCache } from './face-snapshot';
 import { runClustering } from './clustering-run';
 import type { ClusterRunResult } from './clustering-run';
 import { Corrections } from './corrections';
+import { CorrectionHistory } from './history';
+import type { NameOf, Scope } from './history';
 import { batchGetPersons, getPerson, listPersons, personFaces, personMedia, unassignedFaces } from './queries';
 import { faceSuggestions, mergeSuggestions } from './suggestions';
 import { reconcilePersons, refreshPersons } from './person-upkeep';
 import type { UpkeepResult } from './person-upkeep';
 import { ensureWritable, exportPersons } from './export';
 import { writeSidecars } from './sidecar-writer';
+
+type Label<T = CorrectionResult> = (nameOf: NameOf, result: T) => string;
+
+const faces = (n: number) => (n === 1 ? '1 face' : `${n} faces`);
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const r = schema.safeParse(value ?? {});
@@ -106,6 +119,7 @@ export interface TaskOptions {
 
 export class PeopleService {
   private prefsP: Promise<PeoplePrefs> | null = null;
+  private historyP: Promise<CorrectionHistory> | null = null;
   private kernelP: Promise<KnnKernel> | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly cache: SnapshotCache;
@@ -192,62 +206,119 @@ export class PeopleService {
 
   async renamePerson(request: RenamePersonRequest): Promise<CorrectionResult> {
     const r = parse(RenamePersonRequestSchema, request);
-    return this.exclusive(async () => (await this.corrections()).rename(r.personId, r.name));
+    const label: Label = (n) => (r.name?.trim() ? `Named ${n(r.personId)}` : `Took the name off ${n(r.personId)}`);
+    return this.recorded('rename', { personIds: [r.personId] }, label, (c) => c.rename(r.personId, r.name));
   }
 
   async mergePersons(request: MergePersonsRequest): Promise<CorrectionResult> {
     const r = parse(MergePersonsRequestSchema, request);
-    return this.exclusive(async () => (await this.corrections()).merge(r.targetId, r.sourceIds));
+    const all = [r.targetId, ...r.sourceIds];
+    const scope = async (): Promise<Scope> => {
+      const faces = await this.store.faces.ofPersons(all, ['id']);
+      for (const s of r.sourceIds) faces.push(...(await this.store.faces.rejectedFrom(s, ['id'])));
+      return { personIds: all, faceIds: faces.map((f) => f.id) };
+    };
+    const label: Label = (n) => `Merged ${new Set(all).size} persons into ${n(r.targetId)}`;
+    return this.recorded('merge', scope, label, (c) => c.merge(r.targetId, r.sourceIds));
   }
 
   async splitFaces(request: SplitFacesRequest): Promise<CorrectionResult> {
     const r = parse(SplitFacesRequestSchema, request);
-    return this.exclusive(async () => (await this.corrections()).split(r.faceIds, r.name));
+    return this.recorded('split', { faceIds: r.faceIds }, () => `Split ${faces(r.faceIds.length)} into a new person`, (c) => c.split(r.faceIds, r.name));
   }
 
   async moveFaces(request: MoveFacesRequest): Promise<CorrectionResult> {
     const r = parse(MoveFacesRequestSchema, request);
-    return this.exclusive(async () => (await this.corrections()).move(r.faceIds, r.personId));
+    return this.recorded('move', { faceIds: r.faceIds, personIds: [r.personId] }, (n) => `Moved ${faces(r.faceIds.length)} to ${n(r.personId)}`, (c) => c.move(r.faceIds, r.personId));
   }
 
   async rejectFace(request: RejectFaceRequest): Promise<CorrectionResult> {
     const r = parse(RejectFaceRequestSchema, request);
-    return this.exclusive(async () => (await this.corrections()).reject(r.faceId, r.personId));
+    const label: Label = (n, res) => `Took a face out of ${n(r.personId ?? res.persons[0]?.id ?? res.deletedPersons[0])}`;
+    return this.recorded('reject', { faceIds: [r.faceId], personIds: r.personId ? [r.personId] : [] }, label, (c) => c.reject(r.faceId, r.personId));
   }
 
   async removeFaces(request: RemoveFacesRequest): Promise<CorrectionResult> {
     const r = parse(RemoveFacesRequestSchema, request);
-    return this.exclusive(async () => (await this.corrections()).remove(r.faceIds));
+    return this.recorded('remove', { faceIds: r.faceIds }, (_n, res) => `Removed ${faces(res.changedFaces)} from their person`, (c) => c.remove(r.faceIds));
   }
 
   async setHidden(request: SetHiddenRequest): Promise<CorrectionResult> {
     const r = parse(SetHiddenRequestSchema, request);
-    return this.exclusive(async () => (await this.corrections()).setHidden(r.personIds, r.hidden));
+    const ids = [...new Set(r.personIds)];
+    const label: Label = (n) => `${r.hidden ? 'Hid' : 'Showed'} ${ids.length === 1 ? n(ids[0]) : `${ids.length} persons`}`;
+    return this.recorded(r.hidden ? 'hide' : 'unhide', { personIds: ids }, label, (c) => c.setHidden(r.personIds, r.hidden));
   }
 
   async hideSmallPersons(request: HideSmallPersonsRequest): Promise<CorrectionResult> {
     const r = parse(HideSmallPersonsRequestSchema, request);
-    return this.exclusive(async () => (await this.corrections()).hideSmall(r.minFaces));
+    const scope = async (): Promise<Scope> => ({ personIds: (await this.store.persons.summaries({ hidden: false, named: false, facesBelow: r.minFaces })).map((p) => p.id) });
+    return this.recorded('hideSmall', scope, (_n, res) => `Hid ${res.persons.length} persons with fewer than ${r.minFaces} faces`, (c) => c.hideSmall(r.minFaces));
   }
 
   async setCover(request: SetCoverRequest): Promise<CorrectionResult> {
     const r = parse(SetCoverRequestSchema, request);
-    return this.exclusive(async () => (await this.corrections()).setCover(r.personId, r.faceId));
+    return this.recorded('setCover', { personIds: [r.personId] }, (n) => `Changed the cover of ${n(r.personId)}`, (c) => c.setCover(r.personId, r.faceId));
   }
 
   async setConfirmed(request: SetConfirmedRequest): Promise<CorrectionResult> {
     const r = parse(SetConfirmedRequestSchema, request);
-    return this.exclusive(async () => (await this.corrections()).setConfirmed(r.personId, r.confirmed));
+    const label: Label = (n) => `${r.confirmed ? 'Confirmed' : 'Unconfirmed'} ${n(r.personId)}`;
+    return this.recorded(r.confirmed ? 'confirm' : 'unconfirm', this.personScope(r.personId), label, (c) => c.setConfirmed(r.personId, r.confirmed));
   }
 
   async setBirthDate(request: SetBirthDateRequest): Promise<CorrectionResult> {
     const r = parse(SetBirthDateRequestSchema, request);
-    return this.exclusive(async () => (await this.corrections()).setBirthDate(r.personId, r.birthDate));
+    const label: Label = (n) => `${r.birthDate === null ? 'Cleared' : 'Set'} the birth date of ${n(r.personId)}`;
+    return this.recorded('birthDate', this.personScope(r.personId), label, (c) => c.setBirthDate(r.personId, r.birthDate));
   }
 
   async deletePerson(request: DeletePersonRequest): Promise<CorrectionResult> {
     const r = parse(DeletePersonRequestSchema, request);
-    return this.exclusive(async () => (await this.corrections()).deletePerson(r.personId));
+    return this.recorded('delete', this.personScope(r.personId), (n) => `Deleted ${n(r.personId)}`, (c) => c.deletePerson(r.personId));
+  }
+
+  /** A person and its faces. */
+  private personScope(personId: string): () => Promise<Scope> {
+    return async () => ({ personIds: [personId], faceIds: (await this.store.faces.ofPerson(personId, ['id'])).map((f) => f.id) });
+  }
+
+  // ---- history ---------------------------------------------------------------------------------
+
+  /** Runs a correction as one write and records it in the history (`scope`: what it may change). */
+  private recorded<T extends CorrectionResult | void>(
+    op: HistoryOp,
+    scope: Scope | (() => Promise<Scope>),
+    label: (nameOf: NameOf, result: T) => string,
+    run: (c: Corrections) => Promise<T>,
+  ): Promise<T> {
+    return this.exclusive(async () => {
+      const history = await this.correctionHistory();
+      const c = await this.corrections();
+      return history.record(op, typeof scope === 'function' ? await scope() : scope, label, () => run(c));
+    });
+  }
+
+  private correctionHistory(): Promise<CorrectionHistory> {
+    return (this.historyP ??= this.prefs().then((prefs) => CorrectionHistory.open(this.store, prefs, this.settings)));
+  }
+
+  /** The latest corrections that can be undone and redone, newest first. */
+  async history(request: HistoryRequest = {}): Promise<HistoryResult> {
+    const r = parse(HistoryRequestSchema, request);
+    return this.exclusive(async () => (await this.correctionHistory()).list(r.maxResults));
+  }
+
+  /** Undoes the latest correction (with entryId: only if it is that one). */
+  async undo(request: UndoRequest = {}): Promise<UndoResult> {
+    const r = parse(UndoRequestSchema, request);
+    return this.exclusive(async () => (await this.correctionHistory()).undo(r.entryId));
+  }
+
+  /** Redoes the latest undone correction; any new correction clears what can be redone. */
+  async redo(request: UndoRequest = {}): Promise<UndoResult> {
+    const r = parse(UndoRequestSchema, request);
+    return this.exclusive(async () => (await this.correctionHistory()).redo(r.entryId));
   }
 
   // ---- suggestions -----------------------------------------------------------------------------
@@ -263,7 +334,8 @@ export class PeopleService {
 
   async dismissMergeSuggestion(request: DismissMergeRequest): Promise<void> {
     const r = parse(DismissMergeRequestSchema, request);
-    return this.exclusive(async () => (await this.prefs()).dismiss(r.personIdA, r.personIdB));
+    const label: Label<void> = (n) => `Dismissed merging ${n(r.personIdA)} and ${n(r.personIdB)}`;
+    return this.recorded('dismissMerge', { personIds: [r.personIdA, r.personIdB] }, label, async () => (await this.prefs()).dismiss(r.personIdA, r.personIdB));
   }
 
   async faceSuggestions(request: FaceSuggestionsRequest = {}): Promise<FaceSuggestionsResult> {
@@ -278,10 +350,9 @@ export class PeopleService {
   /** "Is this <name>?": yes puts the face in the person (the user's assignment), no rejects it from it. */
   async answerFaceSuggestion(request: AnswerFaceSuggestionRequest): Promise<CorrectionResult> {
     const r = parse(AnswerFaceSuggestionRequestSchema, request);
-    return this.exclusive(async () => {
-      const c = await this.corrections();
-      return r.accept ? c.move([r.faceId], r.personId) : c.reject(r.faceId, r.personId);
-    });
+    const label: Label = (n) => (r.accept ? `Said a face is ${n(r.personId)}` : `Said a face is not ${n(r.personId)}`);
+    const scope = { faceIds: [r.faceId], personIds: [r.personId] };
+    return this.recorded(r.accept ? 'answerYes' : 'answerNo', scope, label, (c) => (r.accept ? c.move([r.faceId], r.personId) : c.reject(r.faceId, r.personId)));
   }
 
   // ---- upkeep (called by the indexer) -----------------------------------------------------------
