@@ -10,6 +10,7 @@ import type { TaskDto } from '../../src-main/contract/ipc';
 import { apiClient } from '../api/client';
 import { useAsyncAction } from '../composables/use-async-action';
 import { errorMessage } from './errors';
+import { useUndoStore } from './undo';
 
 const PAGE = 100;
 
@@ -111,12 +112,15 @@ export const usePeopleStore = defineStore('people', () => {
       .map((p) => updated.get(p.id) ?? p)
       .filter((p) => showHidden.value || !p.hidden);
     for (const p of result.persons) if (!persons.value.some((x) => x.id === p.id) && (showHidden.value || !p.hidden)) persons.value.push(p);
+    if (!loading.value && total.value !== null) total.value = persons.value.length;
     selected.value = new Set([...selected.value].filter((id) => !gone.has(id) && persons.value.some((p) => p.id === id)));
   }
 
-  async function correct(work: () => Promise<CorrectionResult>): Promise<boolean> {
+  async function correct(work: () => Promise<CorrectionResult>, done: (r: CorrectionResult) => string): Promise<boolean> {
     const ok = await run(async () => {
-      apply(await work());
+      const result = await work();
+      apply(result);
+      useUndoStore().announce(done(result), result);
       return true;
     });
     return ok ?? false;
@@ -124,7 +128,7 @@ export const usePeopleStore = defineStore('people', () => {
 
   function rename(personId: string, name: string): Promise<boolean> {
     const clean = name.trim();
-    return correct(() => apiClient().invoke('people:rename', { personId, name: clean || null }));
+    return correct(() => apiClient().invoke('people:rename', { personId, name: clean || null }), () => (clean ? `Named ${clean}` : 'Name removed'));
   }
 
   /** Merges the selection into its named member (or the largest one). */
@@ -132,7 +136,10 @@ export const usePeopleStore = defineStore('people', () => {
     const chosen = [...selectedPersons.value].sort(comparePersons);
     const target = chosen[0];
     if (!target || chosen.length < 2) return false;
-    const ok = await correct(() => apiClient().invoke('people:merge', { targetId: target.id, sourceIds: chosen.slice(1).map((p) => p.id) }));
+    const ok = await correct(
+      () => apiClient().invoke('people:merge', { targetId: target.id, sourceIds: chosen.slice(1).map((p) => p.id) }),
+      (r) => `Merged ${chosen.length} people${r.persons[0]?.name ? ` into ${r.persons[0].name}` : ''}`,
+    );
     if (ok) selected.value = new Set();
     return ok;
   }
@@ -140,14 +147,16 @@ export const usePeopleStore = defineStore('people', () => {
   async function hideSelected(hidden = true): Promise<boolean> {
     const personIds = [...selected.value];
     if (personIds.length === 0) return false;
-    const ok = await correct(() => apiClient().invoke('people:setHidden', { personIds, hidden }));
+    const what = personIds.length === 1 ? '1 person' : `${personIds.length} people`;
+    const ok = await correct(() => apiClient().invoke('people:setHidden', { personIds, hidden }), () => (hidden ? `Hid ${what}` : `Showed ${what}`));
     if (ok) selected.value = new Set();
     return ok;
   }
 
   async function answer(s: FaceSuggestion, accept: boolean): Promise<void> {
     suggestions.value = suggestions.value.filter((x) => x.face.id !== s.face.id);
-    await correct(() => apiClient().invoke('people:answerSuggestion', { faceId: s.face.id, personId: s.person.id, accept }));
+    const name = s.person.name ?? 'this person';
+    await correct(() => apiClient().invoke('people:answerSuggestion', { faceId: s.face.id, personId: s.person.id, accept }), () => (accept ? `Added to ${name}` : `Not ${name}`));
   }
 
   function toggle(id: string, on?: boolean): void {

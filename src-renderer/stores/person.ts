@@ -10,6 +10,7 @@ import { apiClient } from '../api/client';
 import { useAsyncAction } from '../composables/use-async-action';
 import { errorMessage } from './errors';
 import { usePeopleStore } from './people';
+import { useUndoStore } from './undo';
 
 const PAGE = 100;
 
@@ -112,16 +113,19 @@ export const usePersonStore = defineStore('person', () => {
     const ok = await run(async () => {
       const result = await work();
       usePeopleStore().apply(result);
+      useUndoStore().announce(done, result);
       selectedFaces.value = new Set();
-      if (person.value) {
-        if (result.deletedPersons.includes(person.value.id)) person.value = null;
-        else await open(person.value.id);
-      }
-      // After the reload: open() clears the notice of the page it leaves.
-      notice.value = done;
+      await reopen(result);
       return true;
     });
     return ok ?? false;
+  }
+
+  /** After a correction, undo or redo: the open person again as it is now (gone when it was removed). */
+  async function reopen(result: CorrectionResult): Promise<void> {
+    if (!person.value) return;
+    if (result.deletedPersons.includes(person.value.id)) person.value = null;
+    else await open(person.value.id);
   }
 
   const id = () => person.value!.id;
@@ -129,19 +133,19 @@ export const usePersonStore = defineStore('person', () => {
 
   return {
     person, media, mediaTotal, faces, facesTotal, selectedFaces, loading, busy, error, notice, mediaItems,
-    open, moreMedia, moreFaces,
+    open, reopen, moreMedia, moreFaces,
     rename: (name: string) => correct(() => apiClient().invoke('people:rename', { personId: id(), name: name.trim() || null }), 'Name saved'),
     setHidden: (hidden: boolean) => correct(() => apiClient().invoke('people:setHidden', { personIds: [id()], hidden }), hidden ? 'Hidden from People' : 'Shown in People'),
     setCover: (faceId: string) => correct(() => apiClient().invoke('people:setCover', { personId: id(), faceId }), 'Cover photo changed'),
     moveTo: (personId: string) => correct(() => apiClient().invoke('people:moveFaces', { faceIds: chosen(), personId }), 'Faces moved'),
     removeFaces: () => correct(() => apiClient().invoke('people:removeFaces', { faceIds: chosen() }), 'Faces removed'),
-    async notThisPerson(): Promise<boolean> {
+    /** The chosen faces are all this person's, so "not this person" for them is one removal (one undo). */
+    notThisPerson(): Promise<boolean> {
       const faceIds = chosen();
-      let last: CorrectionResult | null = null;
-      return correct(async () => {
-        for (const faceId of faceIds) last = await apiClient().invoke('people:rejectFace', { faceId, personId: id() });
-        return last ?? { changedFaces: 0, persons: [], deletedPersons: [] };
-      }, faceIds.length === 1 ? 'Face taken out of this person' : `${faceIds.length} faces taken out of this person`);
+      return correct(
+        () => apiClient().invoke('people:removeFaces', { faceIds }),
+        faceIds.length === 1 ? 'Face taken out of this person' : `${faceIds.length} faces taken out of this person`,
+      );
     },
     async exportTo(targetDir: string, mode: 'copy' | 'link'): Promise<string | null> {
       const taskId = await run(async () => {

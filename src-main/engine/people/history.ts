@@ -60,7 +60,10 @@ export interface Scope {
   personIds?: readonly string[];
 }
 
-/** Names for labels: the person's name after the correction, else before, else "a person". */
+/** How labels call a person without a name. */
+export const UNNAMED = 'a person';
+
+/** Names for labels: the person's name after the correction, else before, else UNNAMED. */
 export type NameOf = (personId: string | undefined) => string;
 
 interface Captured {
@@ -150,7 +153,7 @@ export class CorrectionHistory {
     const ids = [...new Set([...before.persons.keys(), ...after.persons.keys()])];
     const prefs = { ids, before: slicePrefs(prefsBefore, ids), after: this.prefs.slice(ids) };
     if (faces.length === 0 && persons.length === 0 && JSON.stringify(prefs.before) === JSON.stringify(prefs.after)) return result;
-    const nameOf: NameOf = (id) => (id && (after.persons.get(id)?.name ?? before.persons.get(id)?.name)) || 'a person';
+    const nameOf: NameOf = (id) => (id && (after.persons.get(id)?.name ?? before.persons.get(id)?.name)) || UNNAMED;
     const entry: StoredEntry = { id: randomUUID(), op, label: label(nameOf, result), at: start, faces, persons, prefs };
     this.data.undo.push(entry);
     this.data.redo = [];

@@ -88,6 +88,7 @@ import { runClustering } from './clustering-run';
 import type { ClusterRunResult } from './clustering-run';
 import { Corrections } from './corrections';
 import { CorrectionHistory } from './history';
+import { UNNAMED } from './history';
 import type { NameOf, Scope } from './history';
 import { batchGetPersons, getPerson, listPersons, personFaces, personMedia, unassignedFaces } from './queries';
 import { faceSuggestions, mergeSuggestions } from './suggestions';
@@ -218,7 +219,10 @@ export class PeopleService {
       for (const s of r.sourceIds) faces.push(...(await this.store.faces.rejectedFrom(s, ['id'])));
       return { personIds: all, faceIds: faces.map((f) => f.id) };
     };
-    const label: Label = (n) => `Merged ${new Set(all).size} persons into ${n(r.targetId)}`;
+    const label: Label = (n) => {
+      const into = n(r.targetId);
+      return `Merged ${new Set(all).size} persons${into === UNNAMED ? '' : ` into ${into}`}`;
+    };
     return this.recorded('merge', scope, label, (c) => c.merge(r.targetId, r.sourceIds));
   }
 
