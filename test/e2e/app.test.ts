@@ -275,8 +275,46 @@ describe('people', () => {
     await expect.poll(async () => (await persons()).length).toBe(before - 1);
     const merged = await personWith('rose_leslie_img1.jpg');
     expect((await personWith('kit_harington_john1.jpeg')).id).toBe(merged.id);
-    expect(merged.faceCount).toBe(kit.faceCount + rose.faceCount);
+    // The source leaves before the target's counts are recomputed: wait for the counts.
+    await expect.poll(async () => (await personWith('rose_leslie_img1.jpg')).faceCount).toBe(kit.faceCount + rose.faceCount);
     await expect.poll(() => page.getByTestId('person-card').count()).toBe(before - 1);
+    await expect.poll(() => page.getByTestId('people-count').textContent()).toContain(`${before - 1} people`);
+  });
+
+  it('undoes the merge from the toast, and redoes it with the keyboard', async () => {
+    const merged = await personWith('rose_leslie_img1.jpg');
+    // Waits for the merge's counts, as above.
+    await expect.poll(async () => (await personWith('rose_leslie_img1.jpg')).faceCount).toBeGreaterThan(2);
+    const toast = page.getByTestId('toast');
+    await toast.waitFor();
+    expect(await toast.textContent()).toContain('Merged 2 people');
+    await screenshot(page, '14b-merge-toast');
+    const after = (await persons()).length;
+    await toast.getByRole('button', { name: 'Undo' }).click();
+    // Both persons are back, each with its own id and faces, and the grid and its count follow at once.
+    await expect.poll(async () => (await persons()).length).toBe(after + 1);
+    const kit = await personWith('kit_harington_john1.jpeg');
+    const rose = await personWith('rose_leslie_img1.jpg');
+    expect(kit.id).not.toBe(rose.id);
+    expect([kit.id, rose.id]).toContain(merged.id);
+    expect(kit.faceCount + rose.faceCount).toBe(merged.faceCount);
+    await expect.poll(() => page.getByTestId('person-card').count()).toBe(after + 1);
+    await expect.poll(() => page.getByTestId('people-count').textContent()).toContain(`${after + 1} people`);
+    await expect.poll(() => toast.textContent()).toContain('Undone: Merged 2 persons');
+    expect(await toast.getByRole('button', { name: 'Redo' }).count()).toBe(1);
+    await screenshot(page, '14c-merge-undone');
+
+    // Ctrl/Cmd+Shift+Z redoes it (focus is not in a text field); the dark theme shows the toast too.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.locator('body').press('ControlOrMeta+Shift+KeyZ');
+    await expect.poll(async () => (await persons()).length).toBe(after);
+    expect((await personWith('kit_harington_john1.jpeg')).id).toBe((await personWith('rose_leslie_img1.jpg')).id);
+    await expect.poll(() => page.getByTestId('person-card').count()).toBe(after);
+    await expect.poll(() => toast.textContent()).toContain('Redone: Merged 2 persons');
+    await screenshot(page, '14d-merge-redone-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await toast.getByRole('button', { name: 'Close' }).click();
+    await toast.waitFor({ state: 'detached' });
   });
 
   it('opens a person with their photos and faces', async () => {

@@ -68,4 +68,27 @@ describe('face-organizer CLI', () => {
     expect(cli('frobnicate').code).toBe(64);
     expect(cli('--help').out).toMatch(/Commands:/);
   });
+
+  it('undo, redo and history take back a merge across separate runs of the CLI', () => {
+    const lib = ['--library', join(tempDir('cli-undo'), 'library')];
+    expect(cli('index', join(FIXTURES, 'people', 'amy'), join(FIXTURES, 'people', 'penny'), ...lib, '--provider', 'cpu').code).toBe(0);
+    const list = () => (JSON.parse(cli('people', '--json', ...lib).out) as { persons: { id: string; faceCount: number }[] }).persons;
+    const before = list();
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    const [a, b] = before;
+    expect(cli('merge', a!.id, b!.id, ...lib).code).toBe(0);
+    expect(list().length).toBe(before.length - 1);
+    expect(cli('history', ...lib).out).toMatch(/Merged 2 persons/);
+
+    const undone = cli('undo', ...lib);
+    expect(undone.code, undone.err).toBe(0);
+    expect(undone.out).toMatch(/^undone: Merged 2 persons/);
+    expect(list().map((p) => [p.id, p.faceCount]).sort()).toEqual(before.map((p) => [p.id, p.faceCount]).sort());
+    expect(cli('redo', ...lib).out).toMatch(/^redone: Merged 2 persons/);
+    expect(list().length).toBe(before.length - 1);
+    expect(cli('undo', ...lib).code).toBe(0);
+    const nothing = cli('undo', ...lib);
+    expect(nothing.code).toBe(1);
+    expect(nothing.err).toMatch(/^error \[NOTHING_TO_UNDO\]: /m);
+  });
 });
