@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { setApiClient } from '../../src-renderer/api/client';
 import { usePeopleStore } from '../../src-renderer/stores/people';
 import { usePersonStore } from '../../src-renderer/stores/person';
+import { useUndoStore } from '../../src-renderer/stores/undo';
 import { FakeApiClient } from './fakes/api-client';
 
 function library(): FakeApiClient {
@@ -143,7 +144,7 @@ describe('person store', () => {
     expect(person.faces.map((f) => f.id).sort()).toEqual(['f3', 'f4', 'f5']);
   });
 
-  it('removing faces updates the person and the People grid, with a notice', async () => {
+  it('removing faces updates the person and the People grid, with a toast', async () => {
     const people = usePeopleStore();
     await people.load();
     const person = usePersonStore();
@@ -151,7 +152,7 @@ describe('person store', () => {
     person.toggleFace('f3');
     person.toggleFace('f4');
     expect(await person.removeFaces()).toBe(true);
-    expect(person.notice).toBe('Faces removed');
+    expect(useUndoStore().toast?.message).toBe('Faces removed');
     expect(person.person?.faceCount).toBe(1);
     expect(person.faces.map((f) => f.id)).toEqual(['f5']);
     expect(person.selectedFaces.size).toBe(0);
@@ -173,7 +174,7 @@ describe('person store', () => {
     await person.open('p-big');
     expect(await person.rename('Carol')).toBe(true);
     expect(person.person?.name).toBe('Carol');
-    expect(person.notice).toBe('Name saved');
+    expect(useUndoStore().toast?.message).toBe('Name saved');
     // Named now, and with more faces than Ann: first.
     expect(people.visible.slice(0, 2).map((p) => p.name)).toEqual(['Carol', 'Ann']);
   });
